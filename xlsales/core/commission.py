@@ -1,0 +1,89 @@
+"""Tiered commission: COMMISSION and COMMISSION_DETAIL.
+
+Tiers are (lower bound, rate) pairs, bounds ascending from 0; with a quota the bounds are fractions
+of it. "marginal" pays each slice of achievement at its tier's rate; "retro" pays everything at the
+rate of the highest tier reached. A negative achievement (returns) pays back at the first rate.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from xlsales.core.arguments import choice, number, numbers
+from xlsales.core.money import cents
+from xlsales.errors import InputError
+
+MODES = ("marginal", "retro")
+
+
+def tier_table(tiers, quota=None) -> tuple[np.ndarray, np.ndarray]:
+    """Validated (bounds as amounts, rates) from ``tiers`` rows of (bound, rate)."""
+    rows = [list(row) if isinstance(row, (list, tuple)) else [row] for row in (tiers or [])]
+    if not rows:
+        raise InputError("tiers: at least one tier (lower bound, rate) is required")
+    for position, row in enumerate(rows, start=1):
+        if len(row) != 2:
+            raise InputError(f"tiers: row {position} needs two columns (lower bound, rate), has {len(row)}")
+    bounds = numbers([r[0] for r in rows], "tiers bound", blank=None)
+    rates = numbers([r[1] for r in rows], "tiers rate", blank=None)
+    for position, (bound, rate) in enumerate(zip(bounds, rates), start=1):
+        if np.isnan(bound) or np.isnan(rate):
+            raise InputError(f"tiers: row {position} has a blank bound or rate")
+        if rate < 0:
+            raise InputError(f"tiers: row {position} has a negative rate ({rate:g})")
+    if bounds[0] != 0:
+        raise InputError(f"tiers: the first lower bound must be 0, got {bounds[0]:g}")
+    rising = np.flatnonzero(np.diff(bounds) <= 0)
+    if rising.size:
+        raise InputError(f"tiers: row {rising[0] + 2} bound {bounds[rising[0] + 1]:g} is not above "
+                         f"the row before ({bounds[rising[0]]:g})")
+    quota = number(quota, "quota", blank=0)
+    if quota < 0:
+        raise InputError(f"quota: must be ≥ 0, got {quota:g}")
+    return (bounds * quota if quota > 0 else bounds), rates
+
+
+def tier_amounts(achieved: float, bounds: np.ndarray, rates: np.ndarray, mode: str) -> np.ndarray:
+    """The part of ``achieved`` paid at each tier's rate (uncapped)."""
+    amounts = np.zeros(len(bounds))
+    if achieved < 0:
+        amounts[0] = achieved
+    elif mode == "marginal":
+        uppers = np.append(bounds[1:], np.inf)
+        amounts = np.clip(np.minimum(achieved, uppers) - bounds, 0.0, None)
+    else:
+        amounts[np.searchsorted(bounds, achieved, side="right") - 1] = achieved
+    return amounts
+
+
+def _arguments(achieved, tiers, quota, mode, cap):
+    achieved = number(achieved, "achieved", blank=0)
+    bounds, rates = tier_table(tiers, quota)
+    mode = choice(mode, "mode", MODES, "marginal")
+    cap = number(cap, "cap", blank=np.inf)
+    if cap < 0:
+        raise InputError(f"cap: must be ≥ 0, got {cap:g}")
+    return achieved, bounds, rates, mode, cap
+
+
+def commission_detail(achieved, tiers, quota=None, mode="marginal", cap=None) -> list[list]:
+    """One row per tier: from, to (None for the last), amount in tier, rate, payout.
+
+    When the cap binds, a last row (None, None, None, None, −excess) brings the payouts down to it,
+    so that the payout column always adds up to COMMISSION.
+    """
+    achieved, bounds, rates, mode, cap = _arguments(achieved, tiers, quota, mode, cap)
+    amounts = tier_amounts(achieved, bounds, rates, mode)
+    payouts = cents(amounts * rates)
+    uppers = [float(b) for b in bounds[1:]] + [None]
+    rows = [[float(b), u, float(a), float(r), float(p)]
+            for b, u, a, r, p in zip(bounds, uppers, amounts, rates, payouts)]
+    total = float(cents(payouts.sum()))
+    if total > cap:
+        rows.append([None, None, None, None, float(cents(cap - total))])
+    return rows
+
+
+def commission(achieved, tiers, quota=None, mode="marginal", cap=None) -> float:
+    """The payout, rounded to the cent (each tier's payout is rounded first, as a statement shows it)."""
+    rows = commission_detail(achieved, tiers, quota, mode, cap)
+    return float(cents(sum(row[4] for row in rows)))

@@ -1,0 +1,19 @@
+"""Rounding money the way Excel's ROUND does: half away from zero, at the cent."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def round_half_away(x, decimals: int = 2):
+    """ROUND(x, decimals) as Excel computes it, for scalars or arrays.
+
+    The tiny nudge absorbs binary noise such as 1.005 being stored as 1.00499999999999989.
+    """
+    scale = 10.0 ** decimals
+    scaled = np.abs(np.asarray(x, dtype=float)) * scale
+    out = np.sign(x) * np.floor(scaled + 0.5 + 1e-9 * np.maximum(1.0, scaled)) / scale
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def cents(x):
+    return round_half_away(x, 2)
