@@ -1,0 +1,1 @@
+"""Adapters that bind computed frames to the named tables and defined names of .xlsx templates."""

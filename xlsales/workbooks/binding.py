@@ -1,0 +1,346 @@
+"""Bind frames to named Excel tables and defined names, never to fixed cell addresses.
+
+A workbook module describes each table as a list of ``Field`` (a key, an English and a Chinese label,
+and whether the column holds values, a formula or the user's input). ``write_table`` finds the table
+by name, maps its header cells to fields by either label (so a user may move columns or add their own),
+resizes the table to the frame, writes values and formulas, and carries the user's own columns and
+input cells over by row key. Formulas are written with placeholders:
+
+- ``{key}``            this row's cell of field ``key`` in the same table, e.g. ``H7``
+- ``{Table.key}``      the whole data range of that field in table ``Table``, absolute and sheet-qualified
+- ``{Table.key:first}`` the first data cell of that column (absolute), handy for INDEX/MATCH anchors
+"""
+from __future__ import annotations
+
+import copy
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+from openpyxl.styles import Protection
+from openpyxl.utils import get_column_letter, quote_sheetname, range_boundaries
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.table import TableColumn
+
+VALUE, FORMULA, INPUT = "value", "formula", "input"
+# Text that Excel would read as a formula, written as plain text instead.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    en: str
+    zh: str
+    kind: str = VALUE
+    formula: str | None = None
+    number_format: str | None = None
+
+    def label(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+class WorkbookError(Exception):
+    """The workbook does not have the table or name a refresh needs (e.g. a user deleted it)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Finding things
+
+
+def find_table(wb, name: str):
+    for ws in wb.worksheets:
+        if name in ws.tables:
+            return ws, ws.tables[name]
+    raise WorkbookError(f"the workbook has no table named {name!r}; restore it from the template")
+
+
+def _table_geometry(ws, table):
+    min_col, min_row, max_col, max_row = range_boundaries(table.ref)
+    headers = [ws.cell(min_row, c).value for c in range(min_col, max_col + 1)]
+    return min_col, min_row, max_col, max_row, headers
+
+
+def _field_columns(fields, headers, min_col) -> dict[str, int]:
+    """Column number of each field, found by its English or Chinese label (case-insensitive)."""
+    by_label = {}
+    for f in fields:
+        by_label[f.en.strip().lower()] = f.key
+        by_label[f.zh.strip().lower()] = f.key
+    found = {}
+    for offset, header in enumerate(headers):
+        key = by_label.get(str(header).strip().lower()) if header is not None else None
+        if key is not None and key not in found:
+            found[key] = min_col + offset
+    return found
+
+
+def column_range(wb, table_name: str, column_label_or_key: str, fields=None) -> str:
+    """Absolute, sheet-qualified range of one column's data cells, e.g. 'Grid'!$H$5:$H$104."""
+    ws, table = find_table(wb, table_name)
+    min_col, min_row, max_col, max_row, headers = _table_geometry(ws, table)
+    col = None
+    if fields:
+        col = _field_columns(fields, headers, min_col).get(column_label_or_key)
+    if col is None:
+        for offset, header in enumerate(headers):
+            if header == column_label_or_key:
+                col = min_col + offset
+    if col is None:
+        raise WorkbookError(f"table {table_name!r} has no column {column_label_or_key!r}")
+    letter = get_column_letter(col)
+    return f"{quote_sheetname(ws.title)}!${letter}${min_row + 1}:${letter}${max(max_row, min_row + 1)}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+def read_table(wb, name: str, fields) -> pd.DataFrame:
+    """The table's rows as a frame with field keys as columns (user columns keep their headers)."""
+    ws, table = find_table(wb, name)
+    min_col, min_row, max_col, max_row, headers = _table_geometry(ws, table)
+    columns = _field_columns(fields, headers, min_col)
+    names = {col: key for key, col in columns.items()}
+    data = {}
+    for offset, header in enumerate(headers):
+        col = min_col + offset
+        label = names.get(col, header)
+        data[label] = [ws.cell(r, col).value for r in range(min_row + 1, max_row + 1)]
+    frame = pd.DataFrame(data)
+    if len(frame) == 1 and frame.isna().all(axis=None):
+        frame = frame.iloc[0:0]
+    return frame
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+def _plain(value):
+    """A frame cell as openpyxl wants it (None for missing, Python scalars)."""
+    if value is None:
+        return None
+    if isinstance(value, (pd.Timestamp, datetime)):
+        return None if pd.isna(value) else value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
+    if isinstance(value, date):
+        return value
+    if isinstance(value, (np.floating, float)):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def set_cell(cell, value) -> None:
+    """Write a value; text that looks like a formula stays text."""
+    value = _plain(value)
+    cell.value = value
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        cell.data_type = "s"
+
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_]\w*)(?:\.(\w+))?(?::(first))?\}")
+
+
+def expand_formula(template: str, row: int, columns: dict[str, int], ranges: dict) -> str:
+    def replace(match):
+        table, key, first = match.groups()
+        if key is None:
+            return f"{get_column_letter(columns[table])}{row}"
+        sheet_ref, letter, top, bottom = ranges[(table, key)]
+        if first:
+            return f"{sheet_ref}!${letter}${top}"
+        return f"{sheet_ref}!${letter}${top}:${letter}${bottom}"
+
+    return _PLACEHOLDER.sub(replace, template)
+
+
+def _copy_style(source, target) -> None:
+    if source.has_style:
+        target._style = copy.copy(source._style)
+
+
+def write_table(wb, name: str, fields, frame: pd.DataFrame, lang: str = "en", key=None,
+                formula_ranges=None) -> None:
+    """Fill table ``name`` with ``frame`` (columns = field keys), keeping what the user wrote.
+
+    ``key``: field keys that identify a row; the user's own columns and INPUT fields are carried
+    over from the existing rows with the same key. Fields missing from the table (the user deleted
+    the column) are skipped. ``formula_ranges`` maps (table, key) → (sheet ref, letter, top, bottom)
+    for placeholders that point at other tables; see ``table_ranges``.
+    """
+    ws, table = find_table(wb, name)
+    min_col, min_row, max_col, max_row, headers = _table_geometry(ws, table)
+    columns = _field_columns(fields, headers, min_col)
+    kept = _kept_cells(ws, table, fields, columns, key) if key else {}
+    style_row = [ws.cell(min_row + 1, c) for c in range(min_col, max_col + 1)]
+    styles = [copy.copy(c._style) if c.has_style else None for c in style_row]
+    n = max(len(frame), 1)
+    for r in range(min_row + 1, max(max_row, min_row + n) + 1):
+        for c in range(min_col, max_col + 1):
+            ws.cell(r, c).value = None
+    for f in fields:
+        col = columns.get(f.key)
+        if col is not None:
+            ws.cell(min_row, col).value = f.label(lang)
+    ranges = dict(formula_ranges or {})
+    ranges.update(_ranges_of(ws, name, columns, min_row, n))
+    by_field = {f.key: f for f in fields}
+    keys = [tuple(_plain(v) for v in row) for row in frame[list(key)].itertuples(index=False)] if key else []
+    for c_offset, col in enumerate(range(min_col, max_col + 1)):
+        field_key = next((k for k, v in columns.items() if v == col), None)
+        field = by_field.get(field_key)
+        values = frame[field_key].tolist() if field is not None and field_key in frame.columns else None
+        for i in range(n):
+            r = min_row + 1 + i
+            cell = ws.cell(r, col)
+            if styles[c_offset] is not None:
+                cell._style = copy.copy(styles[c_offset])
+            if i >= len(frame):
+                continue
+            if field is not None and field.kind == FORMULA:
+                cell.value = "=" + expand_formula(field.formula, r, columns, ranges)
+            elif field is not None and field.kind == INPUT and values is None:
+                set_cell(cell, kept.get((keys[i], field_key)) if key else None)
+            elif values is not None:
+                set_cell(cell, values[i])
+            elif field is None and key:
+                set_cell(cell, kept.get((keys[i], headers[c_offset])))
+            if field is not None and field.number_format:
+                cell.number_format = field.number_format
+            if field is not None and field.kind == INPUT:
+                cell.protection = Protection(locked=False)
+    table.ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{min_row + n}"
+    _sync_table_columns(ws, table, min_col, max_col, min_row)
+    if table.autoFilter is not None:
+        table.autoFilter.ref = table.ref
+
+
+def _kept_cells(ws, table, fields, columns, key):
+    """Values the user typed: INPUT fields and unknown (user) columns, by row key."""
+    min_col, min_row, max_col, max_row, headers = _table_geometry(ws, table)
+    field_cols = set(columns.values())
+    input_keys = {f.key for f in fields if f.kind == INPUT}
+    kept = {}
+    key_cols = [columns.get(k) for k in key]
+    if None in key_cols:
+        return kept
+    for r in range(min_row + 1, max_row + 1):
+        row_key = tuple(_plain(ws.cell(r, c).value) for c in key_cols)
+        for offset, header in enumerate(headers):
+            col = min_col + offset
+            name = next((k for k, v in columns.items() if v == col), None)
+            if (col not in field_cols) or name in input_keys:
+                value = ws.cell(r, col).value
+                if value is not None:
+                    kept[(row_key, name if name else header)] = value
+    return kept
+
+
+def _ranges_of(ws, table_name, columns, min_row, n):
+    sheet_ref = quote_sheetname(ws.title)
+    return {(table_name, k): (sheet_ref, get_column_letter(c), min_row + 1, min_row + n)
+            for k, c in columns.items()}
+
+
+def table_ranges(wb, name: str, fields, rows: int) -> dict:
+    """Placeholder ranges of table ``name`` as they will be once it holds ``rows`` rows."""
+    ws, table = find_table(wb, name)
+    min_col, min_row, max_col, max_row, headers = _table_geometry(ws, table)
+    return _ranges_of(ws, name, _field_columns(fields, headers, min_col), min_row, max(rows, 1))
+
+
+def _sync_table_columns(ws, table, min_col, max_col, header_row):
+    """Table column names must equal the header cells, or Excel repairs the file."""
+    names = []
+    for c in range(min_col, max_col + 1):
+        header = ws.cell(header_row, c).value
+        header = str(header) if header not in (None, "") else f"Column{c - min_col + 1}"
+        while header in names:
+            header += "_"
+        ws.cell(header_row, c).value = header
+        names.append(header)
+    table.tableColumns = [TableColumn(id=i + 1, name=n) for i, n in enumerate(names)]
+    table.autoFilter = table.autoFilter
+
+
+def name_cell(wb, name: str):
+    """The single cell a defined name points to."""
+    defined = wb.defined_names.get(name)
+    if defined is None:
+        raise WorkbookError(f"the workbook has no defined name {name!r}; restore it from the template")
+    (sheet, ref), = list(defined.destinations)
+    return wb[sheet][ref.replace("$", "").split(":")[0]]
+
+
+def write_name(wb, name: str, value) -> None:
+    set_cell(name_cell(wb, name), value)
+
+
+def define_name(wb, name: str, sheet_title: str, ref: str) -> None:
+    """Create or repoint a workbook-level defined name (used when building templates)."""
+    if name in wb.defined_names:
+        del wb.defined_names[name]
+    wb.defined_names[name] = DefinedName(name, attr_text=f"{quote_sheetname(sheet_title)}!{ref}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Opening and saving
+
+
+def open_workbook(path) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(path)
+
+
+def save_atomic(wb, path) -> Path:
+    """Save beside the target and replace it in one step, so a good file is never half-overwritten."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+    os.close(handle)
+    try:
+        wb.save(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# Building templates
+
+
+def create_table(ws, name: str, fields, top_left: str = "A1", lang: str = "en",
+                 style: str = "TableStyleMedium2", width: float | None = None):
+    """Put an empty named table (header + one blank row) on ``ws`` at ``top_left``."""
+    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+    from openpyxl.worksheet.table import Table, TableStyleInfo
+
+    letter, row = coordinate_from_string(top_left)
+    col = column_index_from_string(letter)
+    for offset, f in enumerate(fields):
+        ws.cell(row, col + offset).value = f.label(lang)
+        cell = ws.cell(row + 1, col + offset)
+        if f.number_format:
+            cell.number_format = f.number_format
+        if f.kind == INPUT:
+            cell.protection = Protection(locked=False)
+        if width:
+            ws.column_dimensions[get_column_letter(col + offset)].width = width
+    ref = f"{top_left}:{get_column_letter(col + len(fields) - 1)}{row + 1}"
+    table = Table(displayName=name, ref=ref)
+    table.tableStyleInfo = TableStyleInfo(name=style, showRowStripes=True)
+    ws.add_table(table)
+    return table
