@@ -1,0 +1,482 @@
+"""Load a user's table (CSV, XLSX or Parquet) against a schema, naming file, row and column on every problem.
+
+The loaded frame has canonical column names, typed columns, and its index is the spreadsheet row
+number (header = row 1), so that checks made later can still point the user at the right row.
+``df.attrs["source"]`` is the file name and ``df.attrs["headers"]`` maps each canonical column to the
+header as written in the file.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from xlsales.errors import InputFileError
+
+MAX_PROBLEMS = 50
+KINDS = ("text", "number", "int", "date", "bool")
+
+# Sheet names that mark the right sheet in a workbook with several.
+SHEET_NAMES = {
+    "orders": ("orders", "order", "actuals", "订单", "销售明细", "业绩"),
+    "reps": ("reps", "rep", "salesreps", "销售代表", "人员", "销售人员"),
+    "opportunities": ("opportunities", "opportunity", "opps", "pipeline", "商机", "漏斗"),
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    aliases: tuple[str, ...] = ()
+    kind: str = "text"
+    required: bool = True
+    nonnegative: bool = False
+    default: object = None
+
+    @property
+    def label(self) -> str:
+        """The name with its Chinese alias, for messages: ``amount (金额)``."""
+        chinese = [a for a in self.aliases if not a.isascii()]
+        return f"{self.name} ({chinese[0]})" if chinese else self.name
+
+
+@dataclass(frozen=True)
+class Schema:
+    kind: str
+    columns: tuple[Column, ...]
+    unique: tuple[str, ...] = ()
+
+    def lookup(self) -> dict[str, Column]:
+        """Normalised header → column, for the name and every alias."""
+        return {normalize_header(h): c for c in self.columns for h in (c.name, *c.aliases)}
+
+
+def normalize_header(header) -> str:
+    return re.sub(r"[\s_\-\u3000]+", "", str(header)).lower()
+
+
+def problem_at(df: pd.DataFrame, row, column: str, what: str) -> str:
+    """A problem in a loaded frame's cell, worded like every other: ``file, row R, column C: what``."""
+    header = df.attrs.get("headers", {}).get(column, column)
+    return f"{df.attrs.get('source', '?')}, row {row}, column {header}: {what}"
+
+
+class Problems(list):
+    """Problem messages, plus a count of those not worded (past the cap) so as not to build a million strings."""
+
+    hidden = 0
+
+
+def capped(problems: list[str], limit: int = MAX_PROBLEMS) -> list[str]:
+    total = len(problems) + getattr(problems, "hidden", 0)
+    if total <= limit:
+        return list(problems)
+    return [*problems[:limit], f"... and {total - limit} more"]
+
+
+def _row_of(problem: str) -> int:
+    """Sort key: problems without a row (file, header) first, then by spreadsheet row."""
+    match = re.search(r", row (\d+),", problem)
+    return int(match.group(1)) if match else 0
+
+
+def raise_if_any(problems: list[str]) -> None:
+    if problems or getattr(problems, "hidden", 0):
+        raise InputFileError(capped(problems))
+
+
+# ---------------------------------------------------------------- reading cells
+
+
+def read_raw(path, kind: str | None = None) -> pd.DataFrame:
+    """Every cell as text or None, headers as written in the file, index = spreadsheet row number."""
+    headers, cells = _read_cells(path, kind)
+    text = pd.DataFrame({i: _as_text(cells[i]) for i in cells.columns}, index=cells.index)
+    text.columns = headers
+    return text
+
+
+def read_headers(path, kind: str | None = None) -> list[str]:
+    headers, _ = _read_cells(path, kind, nrows=1)
+    return headers
+
+
+def _read_cells(path, kind=None, nrows=None) -> tuple[list[str], pd.DataFrame]:
+    """Headers and the data cells (columns 0..n-1, index = spreadsheet row), blank rows dropped."""
+    path = Path(path)
+    name = path.name
+    if not path.is_file():
+        raise InputFileError([f"{name}: file not found ({path})"])
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        rows = _xlsx_rows(path, kind, nrows)
+    elif suffix in (".parquet", ".pq"):
+        rows = _parquet_frame(path, nrows)
+    elif suffix == ".xls":
+        raise InputFileError([f"{name}: old .xls workbooks are not supported; save it as .xlsx or CSV"])
+    elif suffix in (".csv", ".txt", ".tsv", ""):
+        rows = _csv_frame(path, nrows)
+    else:
+        raise InputFileError([f"{name}: unsupported file type '{suffix}' (use CSV, XLSX or Parquet)"])
+    if rows is None:
+        raise InputFileError([f"{name}: the file is empty"])
+    headers, body = rows
+    headers = ["" if pd.isna(h) else str(h).strip() for h in headers]
+    body.index = pd.RangeIndex(2, 2 + len(body), name="row")
+    keep = [i for i, h in enumerate(headers) if h or body.iloc[:, i].notna().any()]
+    headers = [headers[i] or _column_letter(i) for i in keep]
+    body = body.iloc[:, keep]
+    body.columns = range(len(keep))
+    body = body[body.notna().any(axis=1)]
+    if not headers:
+        raise InputFileError([f"{name}: the file is empty"])
+    return headers, body
+
+
+def _csv_frame(path: Path, nrows=None) -> pd.DataFrame | None:
+    if nrows is None:
+        data = path.read_bytes()
+    else:  # just the first lines, cut at a line end so no character is split
+        with path.open("rb") as file:
+            data = file.read(256 * 1024)
+        data = data[: data.rfind(b"\n") + 1] or data
+    if not data.strip():
+        return None
+    text = _decode(data, path.name)
+    first_line = text.split("\n", 1)[0]
+    sep = "\t" if first_line.count("\t") > first_line.count(",") else ","
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), sep=sep, header=None, dtype=str, keep_default_na=False,
+            skip_blank_lines=False, nrows=None if nrows is None else nrows + 1, quoting=csv.QUOTE_MINIMAL,
+        )
+    except (pd.errors.ParserError, csv.Error) as error:
+        raise InputFileError([f"{path.name}: cannot read it as CSV: {error}"]) from None
+    frame = frame.apply(_strip_blank)
+    return frame.iloc[0].tolist(), frame.iloc[1:]
+
+
+def _decode(data: bytes, name: str) -> str:
+    # UTF-16 (Excel's "Unicode text") decodes as GB18030 garbage, but always carries NUL bytes.
+    if b"\x00" not in data:
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                pass
+    raise InputFileError([
+        f"{name}: cannot read the file as UTF-8 or GBK text; save it from Excel as 'CSV UTF-8' or 'CSV'"
+    ])
+
+
+def _xlsx_rows(path: Path, kind, nrows) -> pd.DataFrame:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many types for a damaged file
+        raise InputFileError([f"{path.name}: cannot open it as an Excel workbook: {error}"]) from None
+    try:
+        sheet = book[_pick_sheet(book.sheetnames, kind)]
+        limit = None if nrows is None else nrows + 1
+        rows = [tuple(_cell_text(v) for v in row) for row in sheet.iter_rows(values_only=True, max_row=limit)]
+    finally:
+        book.close()
+    if not rows:
+        return None
+    width = max(len(r) for r in rows)
+    frame = pd.DataFrame([r + (None,) * (width - len(r)) for r in rows], dtype=object)
+    return frame.iloc[0].tolist(), frame.iloc[1:].apply(_as_text)
+
+
+def _pick_sheet(names: list[str], kind) -> str:
+    wanted = {normalize_header(n) for n in SHEET_NAMES.get(kind, ())}
+    return next((n for n in names if normalize_header(n) in wanted), names[0])
+
+
+def _cell_text(value):
+    """An XLSX cell as text: dates as ISO, whole floats without '.0', blanks as None."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        text = value.isoformat()
+        return text[:10] if text.endswith("T00:00:00") else text
+    return str(value)
+
+
+def _parquet_frame(path: Path, nrows=None):
+    try:
+        table = pd.read_parquet(path)
+    except Exception as error:  # pyarrow raises many types for a damaged file
+        raise InputFileError([f"{path.name}: cannot read it as Parquet: {error}"]) from None
+    if table.shape[1] == 0:
+        return None
+    headers = [str(c) for c in table.columns]
+    body = table if nrows is None else table.head(nrows)
+    body = body.reset_index(drop=True)
+    body.columns = range(len(headers))
+    # Keep typed columns typed: the converters take numbers and datetimes as they are.
+    for i in body.columns:
+        if pd.api.types.is_string_dtype(body[i]) or body[i].dtype == object:
+            body[i] = _as_text(body[i])
+    return headers, body
+
+
+def _strip_blank(s: pd.Series) -> pd.Series:
+    """Text with surrounding spaces removed and blanks as missing (pandas' Arrow-backed str dtype)."""
+    text = s.astype("str").str.strip()
+    return text.where(text != "")
+
+
+def _as_text(s: pd.Series) -> pd.Series:
+    """Cells as stripped text or missing, whatever the stored type (Parquet keeps types)."""
+    if pd.api.types.is_string_dtype(s) and s.dtype != object:
+        return s
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s.dt.strftime("%Y-%m-%d").astype("str").where(s.notna())
+    if s.dtype != object:
+        s = s.astype(object).where(s.notna(), None).map(_cell_text, na_action="ignore")
+    return _strip_blank(s.where(s.notna(), None))
+
+
+def _column_letter(i: int) -> str:
+    letters = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        letters = chr(65 + r) + letters
+    return f"column {letters}"
+
+
+# ---------------------------------------------------------------- loading against a schema
+
+
+def load_table(path, schema: Schema, problems: list | None = None) -> pd.DataFrame:
+    """Read, check and type a table. Problems raise InputFileError, or go to ``problems`` if given."""
+    found = Problems()
+    try:
+        frame = _load(path, schema, found)
+    except InputFileError as error:
+        found.extend(error.problems)
+        frame = _empty(schema, Path(path).name)
+    found.sort(key=_row_of)
+    if problems is None:
+        raise_if_any(found)
+    else:
+        problems.extend(capped(found))
+    return frame
+
+
+def _load(path, schema: Schema, found: list[str]) -> pd.DataFrame:
+    name = Path(path).name
+    headers, cells = _read_cells(path, schema.kind)
+    positions = _match_headers(headers, schema, name, found)
+    missing = [c for c in schema.columns if c.required and c.name not in positions]
+    for column in missing:
+        found.append(f"{name}: missing column {column.label}")
+    if missing:
+        raise InputFileError([])
+    if cells.empty:
+        raise InputFileError([f"{name}: the header is there but no data rows below it"])
+
+    out = {}
+    for column in schema.columns:
+        if column.name in positions:
+            header = headers[positions[column.name]]
+            out[column.name] = _convert(cells[positions[column.name]], column, name, header, found)
+        else:
+            out[column.name] = _default_column(column, cells.index)
+    known = set(positions.values())
+    for i, header in enumerate(headers):
+        if i not in known:
+            out[header] = _as_text(cells[i])
+    frame = pd.DataFrame(out, index=cells.index)
+    frame.attrs["source"] = name
+    frame.attrs["kind"] = schema.kind
+    frame.attrs["headers"] = {c.name: headers[positions[c.name]] if c.name in positions else c.name
+                              for c in schema.columns}
+    _check_unique(frame, schema, found)
+    return frame
+
+
+def _match_headers(headers, schema: Schema, name: str, found: list[str]) -> dict[str, int]:
+    lookup = schema.lookup()
+    positions: dict[str, int] = {}
+    seen: dict[str, str] = {}
+    for i, header in enumerate(headers):
+        key = normalize_header(header)
+        if key in seen:
+            found.append(f"{name}, row 1, column {header}: duplicate header (same as column {seen[key]})")
+            continue
+        column = lookup.get(key)
+        if column is not None and column.name in positions:
+            found.append(f"{name}, row 1, column {header}: duplicate header "
+                         f"(column {headers[positions[column.name]]} is also {column.name})")
+            continue
+        seen[key] = header
+        if column is not None:
+            positions[column.name] = i
+    return positions
+
+
+def _empty(schema: Schema, name: str) -> pd.DataFrame:
+    frame = pd.DataFrame({c.name: _default_column(c, pd.RangeIndex(2, 2, name="row")) for c in schema.columns},
+                         index=pd.RangeIndex(2, 2, name="row"))
+    frame.attrs.update(source=name, kind=schema.kind, headers={c.name: c.name for c in schema.columns})
+    return frame
+
+
+def _default_column(column: Column, index) -> pd.Series:
+    values = pd.Series([column.default] * len(index), index=index, dtype=object)
+    return _typed(values, column)
+
+
+def _typed(values: pd.Series, column: Column) -> pd.Series:
+    """Give a converted column its final dtype: float64, int64, datetime64[ns], bool or str."""
+    if column.kind == "number":
+        return values.astype("float64")
+    if column.kind == "int":
+        floats = values.astype("float64")
+        return floats.astype("int64") if floats.notna().all() else floats
+    if column.kind == "date":
+        return pd.to_datetime(values).astype("datetime64[ns]")
+    if column.kind == "bool":
+        return values.astype(bool) if values.notna().all() else values.astype("boolean")
+    return values.astype("str")
+
+
+# ---------------------------------------------------------------- converting one column
+
+
+def _convert(cells: pd.Series, column: Column, name: str, header: str, found: list[str]) -> pd.Series:
+    blank = cells.isna()
+    if column.kind in ("number", "int"):
+        values, bad = _parse_number(cells)
+        _report(found, name, header, cells, bad, "'{}' is not a number")
+        if column.kind == "int":
+            whole = values.isna() | (values == np.floor(values))
+            _report(found, name, header, cells, ~whole, "'{}' is not a whole number")
+            values = values.where(whole)
+        if column.nonnegative:
+            _report(found, name, header, cells, values < 0, "'{}' is negative; it must be 0 or more")
+    elif column.kind == "date":
+        values, bad = _parse_date(cells)
+        _report(found, name, header, cells, bad, "'{}' is not a date (write it like 2026-03-31)")
+    elif column.kind == "bool":
+        values, bad = _parse_bool(cells)
+        _report(found, name, header, cells, bad, "'{}' is not yes/no (use yes/no, true/false, 1/0 or 是/否)")
+    else:
+        values = _as_text(cells)
+    if column.required:
+        _report(found, name, header, cells, blank, "blank; a value is required")
+    elif column.default is not None and blank.any():
+        default = pd.Timestamp(column.default) if column.kind == "date" else column.default
+        values = values.astype(object).where(~blank, default)
+    return _typed(values, column)
+
+
+def _report(found, name, header, cells, bad: pd.Series, what: str) -> None:
+    bad = bad.to_numpy(dtype=bool, na_value=False)
+    if not bad.any():
+        return
+    rows = cells.index[bad]
+    raw = _as_text(cells[bad])
+    # Only word the first few: a million bad cells must not cost a million strings.
+    for row, value in zip(rows[: MAX_PROBLEMS + 1], raw.iloc[: MAX_PROBLEMS + 1]):
+        found.append(f"{name}, row {row}, column {header}: {what.format(value)}")
+    found.hidden += max(0, len(rows) - MAX_PROBLEMS - 1)
+
+
+def _by_unique(text: pd.Series, parse) -> pd.Series:
+    """Parse each distinct text once (dates and flags repeat a lot), then spread back to the rows."""
+    codes, uniques = pd.factorize(text, use_na_sentinel=True)
+    parsed = pd.Series(parse(pd.Series(uniques, dtype="str")))
+    spread = parsed.reindex(codes)  # code -1 (blank) has no match and becomes missing
+    spread.index = text.index
+    return spread
+
+
+_CURRENCY = r"^[¥￥$]|[,，\s]|元$|RMB|CNY"
+
+
+def _parse_number(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+    if pd.api.types.is_numeric_dtype(cells) and not pd.api.types.is_bool_dtype(cells):
+        return cells.astype("float64"), pd.Series(False, index=cells.index)
+    text = _as_text(cells)
+    try:  # the common case, a clean column, converts in one go
+        values = text.astype("float64")
+    except (ValueError, TypeError):
+        values = pd.to_numeric(text.str.replace(_CURRENCY, "", regex=True), errors="coerce").astype("float64")
+    bad = text.notna() & (values.isna() | np.isinf(values))
+    return values.where(~bad), bad
+
+
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+def _parse_date(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+    if pd.api.types.is_datetime64_any_dtype(cells):
+        values = cells.dt.tz_localize(None) if cells.dt.tz is not None else cells
+        return values.dt.normalize().astype("datetime64[ns]"), pd.Series(False, index=cells.index)
+    text = _as_text(cells)
+    values = _by_unique(text, _parse_date_texts).astype("datetime64[ns]")
+    return values, text.notna() & values.isna()
+
+
+def _parse_date_texts(texts: pd.Series) -> pd.Series:
+    # 2026年3月31日, 2026/3/31 and 2026.3.31 all become 2026-3-31; a time part is dropped.
+    day = (texts.str.replace(r"\s*[年/.]\s*", "-", regex=True).str.replace(r"\s*月\s*", "-", regex=True)
+           .str.replace(r"\s*日.*$", "", regex=True).str.split(r"[ T]", n=1, regex=True).str[0])
+    parsed = pd.to_datetime(day, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
+    serial = pd.to_numeric(texts, errors="coerce")
+    # Excel serial day numbers (from 1900-01-01 up to 9999-12-31) in plain number cells.
+    in_range = serial.between(1, 2958465) & parsed.isna()
+    if in_range.any():
+        days = pd.to_timedelta(serial.where(in_range).floordiv(1), unit="D")
+        parsed = parsed.where(~in_range, _EXCEL_EPOCH + days)
+    return parsed
+
+
+_TRUE = {"true", "yes", "y", "1", "是", "在职", "t", "√", "✓"}
+_FALSE = {"false", "no", "n", "0", "否", "离职", "f", "×", "x"}
+
+
+def _parse_bool(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+    if pd.api.types.is_bool_dtype(cells):
+        return cells.astype(object), pd.Series(False, index=cells.index)
+    text = _as_text(cells)
+    words = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
+    values = _by_unique(text, lambda u: u.str.lower().map(words).astype(object)).astype(object)
+    values = values.where(values.notna(), None)
+    return values, text.notna() & values.isna()
+
+
+def _check_unique(frame: pd.DataFrame, schema: Schema, found: list[str]) -> None:
+    if not schema.unique:
+        return
+    keys = frame[list(schema.unique)]
+    complete = keys.notna().all(axis=1)
+    keys = keys[complete]
+    repeated = keys.duplicated(keep="first")
+    if not repeated.any():
+        return
+    first_rows = keys.reset_index().drop_duplicates(list(schema.unique)).set_index(list(schema.unique))["row"]
+    label = " + ".join(schema.unique)
+    found.hidden += max(0, int(repeated.sum()) - MAX_PROBLEMS - 1)
+    for row, key in zip(keys.index[repeated][: MAX_PROBLEMS + 1], keys[repeated].itertuples(index=False)):
+        first = first_rows.loc[tuple(key) if len(key) > 1 else key[0]]
+        value = " / ".join(str(v) for v in key)
+        found.append(problem_at(frame, row, schema.unique[0],
+                                f"'{value}' appears again (first in row {first}); each {label} must be unique"))

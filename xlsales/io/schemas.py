@@ -1,0 +1,110 @@
+"""The SPEC's input files: orders, reps and opportunities, with English and Chinese headers."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from xlsales.errors import InputFileError
+from xlsales.io.loading import (
+    MAX_PROBLEMS, Column, Problems, Schema, capped, load_table, normalize_header, problem_at, raise_if_any, read_headers,
+)
+
+REP = Column("rep", ("销售代表", "销售", "业务员", "销售人员", "代表", "sales rep", "salesperson", "owner", "负责人"))
+REGION = Column("region", ("区域", "大区", "地区"))
+TEAM = Column("team", ("团队", "小组", "组"), required=False)
+CUSTOMER = Column("customer", ("客户", "客户名称", "account"), required=False)
+
+ORDERS = Schema("orders", (
+    Column("date", ("日期", "订单日期", "下单日期", "order date"), kind="date"),
+    REP,
+    Column("amount", ("金额", "销售额", "订单金额", "销售金额", "revenue", "sales"), kind="number"),
+    Column(REGION.name, REGION.aliases, required=False),
+    TEAM,
+    CUSTOMER,
+    Column("product", ("产品", "产品名称", "品类"), required=False),
+    Column("collected", ("回款", "回款金额", "已回款", "collections"), kind="number", required=False,
+           nonnegative=True),
+))
+
+REPS = Schema("reps", (
+    REP,
+    REGION,
+    TEAM,
+    Column("manager", ("经理", "主管", "销售经理"), required=False),
+    Column("hire_date", ("入职日期", "入职时间", "hired"), kind="date", required=False),
+    Column("potential", ("潜力", "市场潜力", "market potential"), kind="number", required=False, nonnegative=True),
+    Column("active", ("在职", "是否在职", "is active"), kind="bool", required=False, default=True),
+), unique=("rep",))
+
+OPPORTUNITIES = Schema("opportunities", (
+    Column("id", ("编号", "商机编号", "商机id", "opportunity", "opportunity id", "deal id"), ),
+    REP,
+    Column("amount", ("金额", "商机金额", "预计金额", "value"), kind="number", nonnegative=True),
+    Column("stage", ("阶段", "商机阶段", "销售阶段")),
+    Column("created", ("创建日期", "创建时间", "created date"), kind="date"),
+    Column("stage_entered", ("进入阶段日期", "阶段日期", "stage date"), kind="date"),
+    Column("expected_close", ("预计成交日期", "预计关闭日期", "close date", "expected close date"), kind="date"),
+    Column("status", ("状态", "商机状态")),
+    CUSTOMER,
+    Column("closed_date", ("成交日期", "关闭日期", "实际成交日期", "closed"), kind="date", required=False),
+    Column("close_date_changes", ("改期次数", "延期次数", "close date changes"), kind="int", required=False,
+           nonnegative=True, default=0),
+), unique=("id",))
+
+SCHEMAS = {s.kind: s for s in (ORDERS, REPS, OPPORTUNITIES)}
+
+# Words in a file name that tell its kind when the headers alone do not.
+NAME_HINTS = {
+    "orders": ("order", "actual", "订单", "业绩", "销售明细"),
+    "reps": ("rep", "people", "销售代表", "人员", "花名册"),
+    "opportunities": ("opportunit", "opp", "pipeline", "deal", "商机", "漏斗"),
+}
+
+
+def load_orders(path, problems=None) -> pd.DataFrame:
+    return load_table(path, ORDERS, problems)
+
+
+def load_reps(path, problems=None) -> pd.DataFrame:
+    return load_table(path, REPS, problems)
+
+
+def load_opportunities(path, problems=None) -> pd.DataFrame:
+    """Columns and types only; the funnel checks stages and statuses."""
+    return load_table(path, OPPORTUNITIES, problems)
+
+
+def check_orders_against_reps(orders: pd.DataFrame, reps: pd.DataFrame, problems=None) -> list[str]:
+    """An order whose rep is not in the reps file is a problem at that order's row."""
+    unknown = orders["rep"].notna() & ~orders["rep"].isin(set(reps["rep"].dropna()))
+    reps_file = reps.attrs.get("source", "the reps file")
+    found = Problems(problem_at(orders, row, "rep", f"'{rep}' is not in {reps_file}")
+                     for row, rep in orders.loc[unknown, "rep"].head(MAX_PROBLEMS + 1).items())
+    found.hidden = max(0, int(unknown.sum()) - MAX_PROBLEMS - 1)
+    if problems is None:
+        raise_if_any(found)
+    else:
+        problems.extend(capped(found))
+    return found
+
+
+def detect_kind(path) -> str:
+    """Guess orders / reps / opportunities from the headers (the file name breaks ties)."""
+    name = Path(path).name.lower()
+    scores = {}
+    for kind, schema in SCHEMAS.items():
+        # In a workbook each kind may have its own sheet.
+        headers = {normalize_header(h) for h in read_headers(path, kind)}
+        lookup = schema.lookup()
+        known = {lookup[h].name for h in headers if h in lookup}
+        has_required = all(c.name in known for c in schema.columns if c.required)
+        hinted = any(word in name for word in NAME_HINTS[kind])
+        scores[kind] = (len(known), has_required, hinted)
+    best = max(scores, key=scores.get)
+    if scores[best][0] < 2:
+        expected = "; ".join(f"{k}: {', '.join(c.label for c in s.columns if c.required)}"
+                             for k, s in SCHEMAS.items())
+        raise InputFileError([f"{Path(path).name}: cannot tell what kind of file this is from its headers "
+                              f"(expected {expected}); name it with --kind"])
+    return best
