@@ -1,0 +1,95 @@
+"""Run a ribbon button on the workbook open in Excel, and write back only what changed.
+
+The workbook is saved, a copy is refreshed by the same code as the command line, and then every
+named table of the copy is compared with the open workbook cell by cell: only cells whose value or
+formula differs are written. The refresh keeps the user's input cells and own columns, so those
+compare equal and are never touched; a user's formatting, charts and cells outside the tables are
+left alone because nothing else is written.
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from xlsales.errors import InputError
+from xlsales.excel import refresh as _refresh
+
+
+def fresh_tables(path) -> dict[str, tuple[str, str, list[list]]]:
+    """{table name: (sheet title, "A1:D9" ref, rows of values or "=formulas")} of a saved workbook."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    tables = {}
+    for ws in wb.worksheets:
+        for name, table in ws.tables.items():
+            rows = [[cell.value for cell in row] for row in ws[table.ref]]
+            tables[name] = (ws.title, table.ref, rows)
+    return tables
+
+
+def _same(live, fresh) -> bool:
+    if live in ("", None) and fresh in ("", None):
+        return True
+    if isinstance(live, (int, float)) and isinstance(fresh, (int, float)) and not isinstance(fresh, bool):
+        return float(live) == float(fresh)
+    return str(live) == str(fresh)
+
+
+def changed_runs(live: list[list], fresh: list[list]) -> list[tuple[int, int, list]]:
+    """(row, first column, values) for each run of adjacent changed cells, 0-based within the table."""
+    runs = []
+    for r, fresh_row in enumerate(fresh):
+        live_row = live[r] if r < len(live) else []
+        start = None
+        for c, value in enumerate(fresh_row + [None]):
+            changed = c < len(fresh_row) and not _same(live_row[c] if c < len(live_row) else None, value)
+            if changed and start is None:
+                start = c
+            elif not changed and start is not None:
+                runs.append((r, start, fresh_row[start:c]))
+                start = None
+    return runs
+
+
+def _rows(value) -> list[list]:
+    if not isinstance(value, list):
+        return [[value]]
+    return value if value and isinstance(value[0], list) else [value]
+
+
+def write_back(book, tables) -> int:
+    """Write the changed cells of ``tables`` (from ``fresh_tables``) into the open ``book``; returns the count."""
+    written = 0
+    for name, (sheet_name, ref, fresh) in tables.items():
+        sheet = book.sheets[sheet_name]
+        live_table = sheet.tables[name] if name in [t.name for t in sheet.tables] else None
+        if live_table is None:
+            continue
+        top_left = sheet.range(ref.split(":")[0])
+        target = top_left.resize(len(fresh), len(fresh[0]))
+        if live_table.range.address.replace("$", "") != ref:
+            live_table.resize(target)
+        live = _rows(target.formula)
+        for r, c, values in changed_runs(live, fresh):
+            top_left.offset(r, c).resize(1, len(values)).value = [values]
+            written += len(values)
+    return written
+
+
+def run(book, kind: str) -> str:
+    """Refresh the open ``book`` as ``kind`` (targets, funnel, commission) or write its memos."""
+    path = Path(book.fullname)
+    if not path.is_file():
+        raise InputError("workbook: save it to a file first, then run the button again")
+    book.save()
+    if kind == "memos":
+        out_dir = _refresh.write_memos(path, path.parent / f"{path.stem} memos")
+        return f"Memos written to {out_dir}"
+    with tempfile.TemporaryDirectory(prefix="xlsales-") as tmp:
+        copy = Path(tmp) / path.name
+        shutil.copy2(path, copy)
+        _refresh.refresh(kind, copy)
+        written = write_back(book, fresh_tables(copy))
+    return f"{kind}: {written} cells updated"
