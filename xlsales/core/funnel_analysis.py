@@ -1,0 +1,267 @@
+"""Pipeline health as of a date, by company, team and rep, on frames (see docs/funnel.md).
+
+Input deals are the opportunities file after checking (``xlsales.io.opportunities``): columns id, rep,
+amount, stage (a stage-table name), status (open / won / lost), created, stage_entered,
+expected_close, closed_date, close_date_changes, and optionally team, region, customer. A lost deal
+keeps the stage it was lost at, so its stage says how far it got.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from xlsales.core.funnel import conversion_rates, coverage, velocity, weighted_amounts
+from xlsales.core.stages import complete_stages
+
+COMMIT, BEST_CASE, PIPELINE, CLOSED, OMITTED = "commit", "best case", "pipeline", "closed", "omitted"
+CATEGORIES = (CLOSED, COMMIT, BEST_CASE, PIPELINE, OMITTED)
+CATEGORY_LABELS = {"en": dict(zip(CATEGORIES, CATEGORIES)),
+                   "zh": dict(zip(CATEGORIES, ("已成交", "承诺", "最佳情况", "管道", "不计入")))}
+COMMIT_PROBABILITY = 0.7      # open deals at stages this likely are commit ...
+BEST_CASE_PROBABILITY = 0.4   # ... this likely best case, below it pipeline
+NOT_CREDIBLE_PUSHES = 3       # a close date pushed this often is not credible
+NO_TEAM = "-"
+
+
+@dataclass
+class FunnelResult:
+    as_of: pd.Timestamp
+    period_start: pd.Timestamp
+    period_end: pd.Timestamp
+    stages: pd.DataFrame
+    deals: pd.DataFrame                 # one row per deal with its derived facts
+    by_stage: pd.DataFrame              # company funnel, one row per stage
+    by_team: pd.DataFrame               # metrics per team
+    by_rep: pd.DataFrame                # metrics per rep
+    stage_by_rep: pd.DataFrame          # funnel per rep and stage (reached, conversion, norm)
+    forecast: pd.DataFrame              # per rep: target, closed, gap, pipeline, coverage, deals needed
+    summary: pd.DataFrame = field(default_factory=pd.DataFrame)  # company metrics: metric, value
+
+
+def period_bounds(as_of, period: str = "year") -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last day of the calendar year, quarter or month that holds ``as_of``."""
+    as_of = pd.Timestamp(as_of).normalize()
+    freq = {"year": "Y", "quarter": "Q", "month": "M"}[period]
+    p = as_of.to_period(freq)
+    return p.start_time.normalize(), p.end_time.normalize()
+
+
+# ------------------------------------------------------------------------------- per deal
+
+
+def deal_facts(deals: pd.DataFrame, stages: pd.DataFrame, as_of) -> pd.DataFrame:
+    """Each deal known on ``as_of`` with its stage number, probability, age, stale / slipped flags,
+    forecast category and cycle time.
+
+    Deals created after ``as_of`` are left out. A deal closed after ``as_of`` was still open then:
+    it counts as open (a won one at the last stage before won), since the file is a snapshot.
+    """
+    as_of = pd.Timestamp(as_of).normalize()
+    n = len(stages)
+    d = deals.loc[deals["created"] <= as_of].copy()
+    order = pd.Series(stages["order"].to_numpy(), index=stages["stage"].to_numpy())
+    d["stage_no"] = d["stage"].map(order).astype("int64")
+    closed_later = d["status"].ne("open") & ~(d["closed_date"] <= as_of)
+    if closed_later.any():
+        d.loc[closed_later & d["status"].eq("won"), "stage_no"] = n - 1
+        d.loc[closed_later, "status"] = "open"
+        d.loc[closed_later, "closed_date"] = pd.NaT
+        d["stage"] = stages["stage"].to_numpy()[d["stage_no"].to_numpy() - 1]
+        d["stage_entered"] = d["stage_entered"].where(d["stage_entered"] <= as_of, as_of)
+    is_open, is_won = d["status"].eq("open"), d["status"].eq("won")
+    d["is_open"], d["is_won"], d["is_lost"] = is_open, is_won, d["status"].eq("lost")
+    at = d["stage_no"].to_numpy() - 1
+    d["probability"] = np.where(is_open, stages["probability"].to_numpy()[at], np.where(is_won, 1.0, 0.0))
+    d["weighted"] = np.where(is_open, weighted_amounts(d["amount"], d["probability"]), 0.0)
+    d["days_in_stage"] = ((as_of - d["stage_entered"]).dt.days).where(is_open)
+    d["stale"] = is_open & (d["days_in_stage"] > stages["stale_days"].to_numpy()[at])
+    d["pushes"] = d["close_date_changes"].fillna(0).astype("int64") if "close_date_changes" in d else 0
+    d["past_due"] = is_open & (d["expected_close"] < as_of)
+    d["slipped"] = is_open & (d["past_due"] | (d["pushes"] > 0))
+    d["not_credible"] = is_open & (d["pushes"] >= NOT_CREDIBLE_PUSHES)
+    d["category"] = forecast_category(d["status"], d["probability"], d["past_due"] | d["not_credible"])
+    d["cycle_days"] = (d["closed_date"] - d["created"]).dt.days.where(is_won)
+    if "team" not in d:
+        d["team"] = NO_TEAM
+    d["team"] = d["team"].fillna(NO_TEAM).astype(object)
+    return d
+
+
+def forecast_category(status, probability, doubtful) -> np.ndarray:
+    """closed (won), omitted (lost); open deals: commit at probability ≥ 0.7, best case at ≥ 0.4,
+    else pipeline. A commit deal whose close date is past or pushed 3+ times drops to best case."""
+    status, p = np.asarray(status), np.asarray(probability, dtype=float)
+    open_category = np.where(p >= COMMIT_PROBABILITY, np.where(np.asarray(doubtful), BEST_CASE, COMMIT),
+                             np.where(p >= BEST_CASE_PROBABILITY, BEST_CASE, PIPELINE))
+    return np.where(status == "won", CLOSED, np.where(status == "lost", OMITTED, open_category))
+
+
+# ------------------------------------------------------------------------------- funnels
+
+
+def reached_counts(facts: pd.DataFrame, n_stages: int, by: list[str] | None = None) -> pd.DataFrame:
+    """Deals that reached each stage (stage_no ≥ k), per group: columns 1..n."""
+    keys = [facts[k] for k in by] if by else [np.zeros(len(facts), dtype=int)]
+    counts = pd.crosstab(keys, facts["stage_no"]).reindex(columns=range(1, n_stages + 1), fill_value=0)
+    reached = counts.iloc[:, ::-1].cumsum(axis=1).iloc[:, ::-1]
+    return reached
+
+
+def stage_funnel(facts: pd.DataFrame, stages: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
+    """Per (group,) stage: open deals and amount, weighted, reached, conversion to next, norm, stale, slipped."""
+    n = len(stages)
+    reached = reached_counts(facts, n, by)
+    conv = conversion_rates(reached.to_numpy())
+    conv = np.concatenate([conv, np.full((len(reached), 1), np.nan)], axis=1)
+    long = pd.DataFrame({"stage_no": np.tile(np.arange(1, n + 1), len(reached)),
+                         "reached": reached.to_numpy().ravel(), "conversion": conv.ravel()})
+    group_keys = by or []
+    if by:
+        idx = reached.index.to_frame(index=False)
+        idx.columns = by
+        long = pd.concat([idx.loc[idx.index.repeat(n)].reset_index(drop=True), long], axis=1)
+    open_deals = facts.loc[facts["is_open"]]
+    sums = open_deals.groupby([*group_keys, "stage_no"]).agg(
+        open_deals=("amount", "size"), open_amount=("amount", "sum"), weighted=("weighted", "sum"),
+        stale=("stale", "sum"), slipped=("slipped", "sum"))
+    long = long.merge(sums.reset_index(), on=[*group_keys, "stage_no"], how="left")
+    for column in ("open_deals", "open_amount", "weighted", "stale", "slipped"):
+        long[column] = long[column].fillna(0)
+    for column in ("open_deals", "stale", "slipped"):
+        long[column] = long[column].astype("int64")
+    st = stages.set_index("order")
+    long["stage"] = st["stage"].reindex(long["stage_no"]).to_numpy()
+    long["probability"] = st["probability"].reindex(long["stage_no"]).to_numpy()
+    long["norm"] = st["norm"].reindex(long["stage_no"]).to_numpy()
+    long["vs_norm"] = long["conversion"] / long["norm"]
+    return long[[*group_keys, "stage_no", "stage", "probability", "open_deals", "open_amount", "weighted",
+                 "reached", "conversion", "norm", "vs_norm", "stale", "slipped"]]
+
+
+def bottleneck(funnel: pd.DataFrame, by: list[str] | None = None) -> pd.Series | str | None:
+    """The stage whose conversion to the next stage is lowest against its norm (conversion ÷ norm);
+    ties go to the earlier stage. Per group when ``by`` is given."""
+    scored = funnel.dropna(subset=["vs_norm"])
+    if not by:
+        if scored.empty:
+            return None
+        return scored.sort_values(["vs_norm", "stage_no"], kind="stable").iloc[0]["stage"]
+    worst = scored.sort_values([*by, "vs_norm", "stage_no"], kind="stable").drop_duplicates(by)
+    return worst.set_index(by)["stage"]
+
+
+# ------------------------------------------------------------------------------- metrics per group
+
+
+def group_metrics(facts: pd.DataFrame, stages: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Per group: open deals and pipeline, weighted, won / lost, win rate, average deal, cycle days,
+    velocity, stale and slipped counts, the bottleneck stage."""
+    g = facts.assign(won_amount=facts["amount"].where(facts["is_won"], 0.0),
+                     open_amount=facts["amount"].where(facts["is_open"], 0.0),
+                     not_credible=facts["not_credible"]).groupby(by, sort=True)
+    m = g.agg(open_deals=("is_open", "sum"), open_amount=("open_amount", "sum"), weighted=("weighted", "sum"),
+              won=("is_won", "sum"), lost=("is_lost", "sum"), won_amount=("won_amount", "sum"),
+              cycle_days=("cycle_days", "mean"), stale=("stale", "sum"), slipped=("slipped", "sum"),
+              not_credible=("not_credible", "sum"))
+    for column in ("open_deals", "won", "lost", "stale", "slipped", "not_credible"):
+        m[column] = m[column].astype("int64")
+    closed = m["won"] + m["lost"]
+    m["win_rate"] = (m["won"] / closed).where(closed > 0)
+    m["avg_deal"] = (m["won_amount"] / m["won"]).where(m["won"] > 0)
+    m["velocity"] = velocity(m["open_deals"], m["win_rate"], m["avg_deal"], m["cycle_days"])
+    m["bottleneck"] = bottleneck(stage_funnel(facts, stages, by), by).reindex(m.index)
+    return m.reset_index()
+
+
+# ------------------------------------------------------------------------------- forecast vs target
+
+
+def period_targets(targets: pd.DataFrame | None, start, end, measure: str = "revenue") -> pd.Series:
+    """Revenue target per rep over the months from ``start`` to ``end`` (rep-level rows only)."""
+    if targets is None or len(targets) == 0:
+        return pd.Series(dtype=float, name="target")
+    t = targets.loc[targets["measure"].eq(measure) & targets["rep"].notna()]
+    month = pd.to_datetime(t["month"])
+    t = t.loc[(month >= pd.Timestamp(start).to_period("M").start_time) & (month <= pd.Timestamp(end))]
+    return t.groupby("rep")["target"].sum().rename("target")
+
+
+def forecast_by_rep(facts: pd.DataFrame, metrics: pd.DataFrame, targets, as_of, start, end) -> pd.DataFrame:
+    """Per rep: target for the period, closed so far, gap, pipeline due in the period, weighted,
+    commit and best case, forecast (closed + commit), coverage of the remaining target, deals needed."""
+    as_of = pd.Timestamp(as_of).normalize()
+    won_now = facts["is_won"] & (facts["closed_date"] >= start) & (facts["closed_date"] <= as_of)
+    due = facts["is_open"] & (facts["expected_close"] <= end)
+    f = pd.DataFrame({
+        "rep": facts["rep"],
+        "closed": facts["amount"].where(won_now, 0.0),
+        "pipeline": facts["amount"].where(due, 0.0),
+        "weighted": facts["weighted"].where(due, 0.0),
+        "commit": facts["amount"].where(due & facts["category"].eq(COMMIT), 0.0),
+        "best_case": facts["amount"].where(due & facts["category"].eq(BEST_CASE), 0.0),
+    }).groupby("rep").sum()
+    out = metrics.set_index("rep")[["team", "win_rate", "avg_deal"]].join(f, how="left").fillna(
+        {"closed": 0.0, "pipeline": 0.0, "weighted": 0.0, "commit": 0.0, "best_case": 0.0})
+    target = period_targets(targets, start, end)
+    out["target"] = target.reindex(out.index) if len(target) else np.nan
+    out["gap"] = (out["target"] - out["closed"]).clip(lower=0)
+    out["forecast"] = out["closed"] + out["commit"]
+    out["coverage"] = coverage(out["pipeline"], out["target"].fillna(0), out["closed"])
+    out["deals_needed"] = deals_needed_array(out["gap"], out["win_rate"], out["avg_deal"])
+    return out.reset_index()[["rep", "team", "target", "closed", "gap", "pipeline", "weighted", "commit",
+                              "best_case", "forecast", "coverage", "win_rate", "avg_deal", "deals_needed"]]
+
+
+def deals_needed_array(gap, win_rate, avg_deal) -> np.ndarray:
+    """DEALS_NEEDED's rule (ceiling of gap ÷ (win rate × average deal)) on arrays; NaN where the gap
+    is unknown or the rep has no win rate or deal size yet."""
+    gap, wr, avg = (np.asarray(x, dtype=float) for x in (gap, win_rate, avg_deal))
+    ok = ~np.isnan(gap) & (wr > 0) & (avg > 0)
+    per_deal = np.where(ok, wr * avg, 1.0)
+    return np.where(ok, np.ceil(np.maximum(gap, 0) / per_deal - 1e-9).clip(min=0), np.nan)
+
+
+# ------------------------------------------------------------------------------- everything
+
+
+def analyse_funnel(deals: pd.DataFrame, stages: pd.DataFrame, as_of, targets: pd.DataFrame | None = None,
+                   period: str = "year") -> FunnelResult:
+    """The whole funnel picture on ``as_of``; targets (the long monthly frame) are optional."""
+    stages = complete_stages(stages)
+    as_of = pd.Timestamp(as_of).normalize()
+    start, end = period_bounds(as_of, period)
+    facts = deal_facts(deals, stages, as_of)
+    by_stage = stage_funnel(facts, stages)
+    by_team = group_metrics(facts, stages, ["team"])
+    by_rep = group_metrics(facts, stages, ["rep", "team"])
+    forecast = forecast_by_rep(facts, by_rep, targets, as_of, start, end)
+    result = FunnelResult(as_of, start, end, stages, facts, by_stage, by_team, by_rep,
+                          stage_funnel(facts, stages, ["rep"]), forecast)
+    result.summary = company_summary(result)
+    return result
+
+
+def company_summary(r: FunnelResult) -> pd.DataFrame:
+    """The headline figures, one row each (metric, value), as the demo and memos show them."""
+    company = group_metrics(r.deals.assign(_all=1), r.stages, ["_all"])
+    row = company.iloc[0] if len(company) else pd.Series(dtype=float)
+    f = r.forecast
+    has_target = f["target"].notna().any()
+    target = f["target"].sum() if has_target else np.nan
+    closed = f["closed"].sum()
+    gap = max(target - closed, 0.0) if has_target else np.nan
+    values = {
+        "open_deals": row.get("open_deals", 0), "open_pipeline": row.get("open_amount", 0.0),
+        "weighted_pipeline": row.get("weighted", 0.0), "win_rate": row.get("win_rate", np.nan),
+        "avg_deal": row.get("avg_deal", np.nan), "cycle_days": row.get("cycle_days", np.nan),
+        "velocity": row.get("velocity", np.nan), "stale_deals": row.get("stale", 0),
+        "slipped_deals": row.get("slipped", 0), "not_credible": row.get("not_credible", 0),
+        "bottleneck": bottleneck(r.by_stage), "target": target, "closed": closed, "gap": gap,
+        "pipeline_in_period": f["pipeline"].sum(), "commit": f["commit"].sum(), "best_case": f["best_case"].sum(),
+        "forecast": closed + f["commit"].sum(),
+        "coverage": float(coverage(f["pipeline"].sum(), target, closed)) if has_target else np.nan,
+        "deals_needed": float(deals_needed_array(gap, row.get("win_rate", np.nan), row.get("avg_deal", np.nan))),
+    }
+    return pd.DataFrame({"metric": list(values), "value": list(values.values())})
