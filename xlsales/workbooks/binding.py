@@ -46,6 +46,11 @@ class Field:
         return self.zh if lang == "zh" else self.en
 
 
+class Formula(str):
+    """A frame value that is a formula template (placeholders allowed), for tables whose rows
+    need different formulas, e.g. a checks table."""
+
+
 class WorkbookError(Exception):
     """The workbook does not have the table or name a refresh needs (e.g. a user deleted it)."""
 
@@ -213,6 +218,8 @@ def write_table(wb, name: str, fields, frame: pd.DataFrame, lang: str = "en", ke
                 cell.value = "=" + expand_formula(field.formula, r, columns, ranges)
             elif field is not None and field.kind == INPUT and values is None:
                 set_cell(cell, kept.get((keys[i], field_key)) if key else None)
+            elif values is not None and isinstance(values[i], Formula):
+                cell.value = "=" + expand_formula(values[i], r, columns, ranges)
             elif values is not None:
                 set_cell(cell, values[i])
             elif field is None and key:
