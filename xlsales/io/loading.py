@@ -289,7 +289,7 @@ def _load(path, schema: Schema, found: list[str]) -> pd.DataFrame:
     if missing:
         raise InputFileError([])
     if cells.empty:
-        raise InputFileError([f"{name}: the header is there but no data rows below it"])
+        raise InputFileError([f"{name}: no data rows below the header"])
 
     out = {}
     for column in schema.columns:
