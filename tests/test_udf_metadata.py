@@ -164,9 +164,12 @@ def test_macros_are_subs(classic):
     vba = vba_of(udfs, "xlsales_macros", macros)
     for name in MACROS:
         info = getattr(macros, name).__xlfunc__
-        assert info["sub"] is True and info["args"] == []
-        assert f"Sub {name}()" in vba
-        assert f'XLPy.CallUDF "xlsales_macros", "{name}", Array(), ThisWorkbook, Application.Caller' in vba
+        assert info["sub"] is True
+        assert [(a["name"], a["optional"]) for a in info["args"]] == [("control", None)]
+        # One optional argument: Excel passes the ribbon button to it, so it is a valid callback.
+        assert f"Sub {name}(Optional control)" in vba
+        assert (f'XLPy.CallUDF "xlsales_macros", "{name}", Array(control), ThisWorkbook, '
+                "Application.Caller") in vba
     assert vba.count("End Sub") == len(MACROS)
     assert "Function " not in vba
 

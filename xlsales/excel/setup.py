@@ -1,0 +1,230 @@
+"""``xlsales excel-setup``: a ready xlsales.xlsm / xlsales.xlam from xlwings' own quickstart files.
+
+openpyxl (``keep_vba=True``) fills the config sheet and keeps ``vbaProject.bin``; the ribbon is a
+customUI part added at zip level afterwards, because openpyxl drops parts it does not know. Its
+buttons call the ``@xw.sub`` macros of ``udfs/xlsales_macros.py``, which become VBA macros
+(``Sub REFRESH_TARGETS(Optional control)``, a valid ribbon callback) when the user clicks xlwings'
+"Import Functions". The templates' own VBA has no callback for them: the add-in template only
+defines ``RibbonMyAddin.RunMain``, which runs ``<file name>.main()``, and the workbook template none.
+"""
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree
+
+import xlwings
+
+from xlsales.errors import InputError
+
+UDF_MODULES = ("xlsales_udfs", "xlsales_macros")
+KINDS = {
+    # kind: (template in the xlwings package, output name, config sheet as shipped, active name)
+    # The add-in template's own VBA reads its settings from "<PROJECT_NAME>.conf", i.e. myaddin.conf.
+    "workbook": ("quickstart.xlsm", "xlsales.xlsm", "_xlwings.conf", "xlwings.conf"),
+    "addin": ("quickstart_addin_ribbon.xlam", "xlsales.xlam", "_myaddin.conf", "myaddin.conf"),
+}
+CUSTOM_UI_PART = "customUI/customUI14.xml"
+CUSTOM_UI_NS = "http://schemas.microsoft.com/office/2009/07/customui"
+CUSTOM_UI_REL = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
+ADDIN_CT = "application/vnd.ms-excel.addin.macroEnabled.main+xml"
+XLSM_CT = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+PYTHON_DEFAULT = "python"  # xlwings' own default: the python found on PATH
+
+# (group id, group label, button id, label, macro, imageMso, tip)
+RIBBON = (
+    ("xlsalesPlan", "Targets 目标", "xlsalesRefreshTargets", "Refresh targets", "REFRESH_TARGETS",
+     "RefreshAll", "Re-split the targets and refresh the summary and checks. 刷新目标分解"),
+    ("xlsalesFunnel", "Funnel 漏斗", "xlsalesRefreshFunnel", "Refresh funnel", "REFRESH_FUNNEL",
+     "Refresh", "Refresh stages, stale and slipped deals and the forecast. 刷新销售漏斗"),
+    ("xlsalesPay", "Commission 提成", "xlsalesCalculateCommissions", "Calculate commissions",
+     "CALCULATE_COMMISSIONS", "AutoSum", "Calculate payouts, tier working and statements. 计算提成"),
+    ("xlsalesReview", "Review 复盘", "xlsalesWriteMemos", "Write memos", "WRITE_MEMOS",
+     "FileNew", "Write the review memos beside the workbook. 生成复盘报告"),
+)
+
+
+def udfs_dir() -> Path:
+    """The folder holding xlsales_udfs.py: the repository's udfs/ or wherever it is importable."""
+    checkout = Path(__file__).resolve().parents[2] / "udfs"
+    if (checkout / "xlsales_udfs.py").is_file():
+        return checkout
+    import importlib.util
+
+    spec = importlib.util.find_spec("xlsales_udfs")
+    if spec and spec.origin:
+        return Path(spec.origin).parent
+    raise InputError("udfs: xlsales_udfs.py not found next to the xlsales package or on sys.path")
+
+
+def config(out_dir: Path, interpreter_win: str | None = None,
+           interpreter_mac: str | None = None) -> dict[str, object]:
+    """The xlwings settings of the generated file, in the order they are written from A1.
+
+    The interpreter of the running platform defaults to the one running this code.
+    """
+    on_win, on_mac = sys.platform.startswith("win"), sys.platform == "darwin"
+    return {
+        "Interpreter_Win": interpreter_win or (sys.executable if on_win else PYTHON_DEFAULT),
+        "Interpreter_Mac": interpreter_mac or (sys.executable if on_mac else PYTHON_DEFAULT),
+        "PYTHONPATH": str(out_dir.resolve()),
+        "UDF Modules": ";".join(UDF_MODULES),
+        "Debug UDFs": False,
+        "Use UDF Server": False,
+        "Show Console": False,
+    }
+
+
+NOTES = (
+    "xlsales settings for xlwings. Keys start in A1; a key left out falls back to xlwings.conf beside "
+    "this file, then ~/.xlwings/xlwings.conf.",
+    f'Interpreter_Win / Interpreter_Mac: "{PYTHON_DEFAULT}" means the python on PATH; put the full path '
+    "of the interpreter that has xlsales installed (xlsales excel-setup writes the one it ran with).",
+    "PYTHONPATH: the folder holding xlsales_udfs.py and xlsales_macros.py.",
+    "After changing UDF Modules or the .py files: xlwings tab > Import Functions.",
+)
+
+
+def fill_config(wb, shipped: str, active: str, settings: dict) -> None:
+    """Rename the template's config sheet so xlwings reads it, and write ``settings`` from A1."""
+    if shipped not in wb.sheetnames:
+        raise InputError(f"template: config sheet {shipped!r} not found (xlwings version changed?)")
+    ws = wb[shipped]
+    ws.title = active
+    ws.delete_rows(1, ws.max_row)
+    for row, (key, value) in enumerate(settings.items(), start=1):
+        ws.cell(row, 1, key)
+        ws.cell(row, 2, value)
+    for offset, note in enumerate(NOTES):
+        ws.cell(len(settings) + 2 + offset, 1, note)  # below a blank row, so never read as a key
+    ws.column_dimensions["A"].width = 18
+    ws.column_dimensions["B"].width = 60
+
+
+def ribbon_xml() -> bytes:
+    """The xlsales tab: one group per job, one button per ``@xw.sub`` macro."""
+    ElementTree.register_namespace("", CUSTOM_UI_NS)
+    q = f"{{{CUSTOM_UI_NS}}}"
+    root = ElementTree.Element(q + "customUI")
+    tabs = ElementTree.SubElement(ElementTree.SubElement(root, q + "ribbon"), q + "tabs")
+    tab = ElementTree.SubElement(tabs, q + "tab", id="xlsalesTab", label="xlsales")
+    for group_id, group_label, button_id, label, macro, image, tip in RIBBON:
+        group = ElementTree.SubElement(tab, q + "group", id=group_id, label=group_label)
+        ElementTree.SubElement(group, q + "button", id=button_id, label=label, size="large",
+                               imageMso=image, onAction=macro, screentip=label, supertip=tip)
+    return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def _with_ribbon(package: bytes, kind: str) -> bytes:
+    """``package`` with the xlsales customUI part, its relationship and (add-in) content type.
+
+    The two package XML files are edited as text so that their namespaces stay exactly as written.
+    """
+    with zipfile.ZipFile(io.BytesIO(package)) as source:
+        rels = source.read("_rels/.rels").decode("utf-8")
+        types = source.read("[Content_Types].xml")
+    rels = re.sub(r"<Relationship\b[^>]*/ui/extensibility\"[^>]*/>", "", rels)
+    ids = set(re.findall(r'Id="([^"]+)"', rels))
+    new_id = next(f"rId{n}" for n in range(1, len(ids) + 2) if f"rId{n}" not in ids)
+    rels = rels.replace("</Relationships>", f'<Relationship Id="{new_id}" Type="{CUSTOM_UI_REL}" '
+                                            f'Target="{CUSTOM_UI_PART}"/></Relationships>')
+    if kind == "addin":  # openpyxl writes every macro-enabled file as an .xlsm
+        types = types.replace(XLSM_CT.encode(), ADDIN_CT.encode())
+    replaced = {"_rels/.rels": rels.encode("utf-8"), "[Content_Types].xml": types,
+                CUSTOM_UI_PART: ribbon_xml()}
+    return _replace_parts(package, replaced, drop="customUI/")
+
+
+def _replace_parts(package: bytes, parts: dict[str, bytes], drop: str | None = None) -> bytes:
+    """``package`` with ``parts`` written over (or added) and parts under ``drop`` removed."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(package)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            if item.filename in parts or (drop and item.filename.startswith(drop)):
+                continue
+            target.writestr(item, source.read(item.filename))
+        for name, data in parts.items():
+            target.writestr(name, data)
+    return out.getvalue()
+
+
+def build_file(kind: str, out_dir: Path, **interpreters) -> bytes:
+    """The bytes of xlsales.xlsm (kind "workbook") or xlsales.xlam (kind "addin")."""
+    import openpyxl
+
+    template, _, shipped, active = KINDS[kind]
+    data = (Path(xlwings.__file__).parent / template).read_bytes()
+    # openpyxl knows neither the .xlam extension nor its content type: it reads the add-in as an
+    # .xlsm from a file object, and _with_ribbon gives the add-in content type back.
+    wb = openpyxl.load_workbook(io.BytesIO(as_xlsm(data)), keep_vba=True)
+    fill_config(wb, shipped, active, config(out_dir, **interpreters))
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    wb.vba_archive.close()
+    return _with_ribbon(buffer.getvalue(), kind)
+
+
+def as_xlsm(package: bytes) -> bytes:
+    """An add-in's bytes retyped as a macro-enabled workbook, so that openpyxl reads it."""
+    with zipfile.ZipFile(io.BytesIO(package)) as source:
+        types = source.read("[Content_Types].xml")
+    return _replace_parts(package, {"[Content_Types].xml": types.replace(ADDIN_CT.encode(), XLSM_CT.encode())})
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as f:
+            f.write(data)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+LITE_HEADER = '''\
+# xlwings Lite: paste this file into the main.py tab and requirements.txt into its tab.
+# Generated by `xlsales excel-setup` from udfs/xlsales_udfs.py: the same functions as desktop Excel.
+'''
+
+
+def lite_main() -> str:
+    """main.py for xlwings Lite: the UDF module itself, since Lite runs only what main.py holds."""
+    return LITE_HEADER + (udfs_dir() / "xlsales_udfs.py").read_text(encoding="utf-8")
+
+
+def lite_requirements() -> str:
+    import xlsales
+
+    return ("# xlwings Lite installs these; pandas, numpy and pyarrow come from Pyodide.\n"
+            f"xlwings=={xlwings.__version__}\nxlsales=={xlsales.__version__}\n")
+
+
+def build(out_dir, kind: str = "workbook", interpreter_win: str | None = None,
+          interpreter_mac: str | None = None) -> list[Path]:
+    """Write the workbook and/or add-in, the UDF modules beside them and the xlwings Lite files."""
+    kinds = list(KINDS) if kind == "both" else [kind]
+    if any(k not in KINDS for k in kinds):
+        raise InputError(f"kind: expected workbook, addin or both, got {kind!r}")
+    out_dir = Path(out_dir)
+    (out_dir / "lite").mkdir(parents=True, exist_ok=True)
+    written = []
+    for k in kinds:
+        path = out_dir / KINDS[k][1]
+        _write_atomic(path, build_file(k, out_dir, interpreter_win=interpreter_win,
+                                          interpreter_mac=interpreter_mac))
+        written.append(path)
+    source = udfs_dir()
+    for module in UDF_MODULES:
+        shutil.copyfile(source / f"{module}.py", out_dir / f"{module}.py")
+        written.append(out_dir / f"{module}.py")
+    _write_atomic(out_dir / "lite" / "main.py", lite_main().encode("utf-8"))
+    _write_atomic(out_dir / "lite" / "requirements.txt", lite_requirements().encode("utf-8"))
+    written += [out_dir / "lite" / "main.py", out_dir / "lite" / "requirements.txt"]
+    return written
