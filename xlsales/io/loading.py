@@ -112,6 +112,14 @@ def _read_cells(path, kind=None, nrows=None) -> tuple[list[str], pd.DataFrame]:
     name = path.name
     if not path.is_file():
         raise InputFileError([f"{name}: file not found ({path})"])
+    try:
+        return _read_file(path, kind, nrows)
+    except OSError as error:
+        raise InputFileError([f"{name}: cannot read the file: {error.strerror or error}"]) from None
+
+
+def _read_file(path: Path, kind, nrows) -> tuple[list[str], pd.DataFrame]:
+    name = path.name
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         rows = _xlsx_rows(path, kind, nrows)
@@ -147,12 +155,12 @@ def _csv_frame(path: Path, nrows=None) -> pd.DataFrame | None:
         data = data[: data.rfind(b"\n") + 1] or data
     if not data.strip():
         return None
-    text = _decode(data, path.name)
-    first_line = text.split("\n", 1)[0]
-    sep = "\t" if first_line.count("\t") > first_line.count(",") else ","
+    encoding = _encoding(data, path.name)
+    head = data[: data.find(b"\n")]
+    sep = "\t" if head.count(b"\t") > head.count(b",") else ","
     try:
         frame = pd.read_csv(
-            io.StringIO(text), sep=sep, header=None, dtype=str, keep_default_na=False,
+            io.BytesIO(data), sep=sep, header=None, dtype=str, keep_default_na=False, encoding=encoding,
             skip_blank_lines=False, nrows=None if nrows is None else nrows + 1, quoting=csv.QUOTE_MINIMAL,
         )
     except (pd.errors.ParserError, csv.Error) as error:
@@ -161,12 +169,13 @@ def _csv_frame(path: Path, nrows=None) -> pd.DataFrame | None:
     return frame.iloc[0].tolist(), frame.iloc[1:]
 
 
-def _decode(data: bytes, name: str) -> str:
+def _encoding(data: bytes, name: str) -> str:
     # UTF-16 (Excel's "Unicode text") decodes as GB18030 garbage, but always carries NUL bytes.
     if b"\x00" not in data:
         for encoding in ("utf-8-sig", "gb18030"):
             try:
-                return data.decode(encoding)
+                data.decode(encoding)
+                return encoding
             except UnicodeDecodeError:
                 pass
     raise InputFileError([
@@ -439,10 +448,12 @@ def _parse_date_texts(texts: pd.Series) -> pd.Series:
     # 2026年3月31日, 2026/3/31 and 2026.3.31 all become 2026-3-31; a time part is dropped.
     day = (texts.str.replace(r"\s*[年/.]\s*", "-", regex=True).str.replace(r"\s*月\s*", "-", regex=True)
            .str.replace(r"\s*日.*$", "", regex=True).str.split(r"[ T]", n=1, regex=True).str[0])
+    day = day.str.replace(r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3", regex=True)  # 20260331
     parsed = pd.to_datetime(day, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
+    # Excel serial day numbers in plain number cells; only 1950..2099, so that a stray year such as
+    # 2026 is reported rather than read as a day in 1905.
     serial = pd.to_numeric(texts, errors="coerce")
-    # Excel serial day numbers (from 1900-01-01 up to 9999-12-31) in plain number cells.
-    in_range = serial.between(1, 2958465) & parsed.isna()
+    in_range = serial.between(18264, 73050) & parsed.isna()
     if in_range.any():
         days = pd.to_timedelta(serial.where(in_range).floordiv(1), unit="D")
         parsed = parsed.where(~in_range, _EXCEL_EPOCH + days)
