@@ -42,17 +42,29 @@ def tier_table(tiers, quota=None) -> tuple[np.ndarray, np.ndarray]:
     return (bounds * quota if quota > 0 else bounds), rates
 
 
+def slice_amounts(achieved, lowers, uppers, retro, first):
+    """The part of ``achieved`` paid at each tier's rate: THE tier rule, vectorised.
+
+    Every argument broadcasts: one row per (payee, tier) in the payout engine, one row per tier
+    for COMMISSION. ``uppers`` is +inf for the last tier, ``retro`` is True where the mode is
+    "retro", ``first`` is True on each first tier. Marginal: min(achieved, upper) − lower, at least
+    0. Retro: all of achieved in the tier where lower ≤ achieved < upper. A negative achievement
+    (returns) sits entirely in the first tier.
+    """
+    achieved = np.asarray(achieved, dtype=float)
+    lowers = np.asarray(lowers, dtype=float)
+    uppers = np.asarray(uppers, dtype=float)
+    marginal = np.clip(np.minimum(achieved, uppers) - lowers, 0.0, None)
+    reached = np.where((achieved >= lowers) & (achieved < uppers), achieved, 0.0)
+    amounts = np.where(retro, reached, marginal)
+    return np.where(achieved < 0, np.where(first, achieved, 0.0), amounts)
+
+
 def tier_amounts(achieved: float, bounds: np.ndarray, rates: np.ndarray, mode: str) -> np.ndarray:
     """The part of ``achieved`` paid at each tier's rate (uncapped)."""
-    amounts = np.zeros(len(bounds))
-    if achieved < 0:
-        amounts[0] = achieved
-    elif mode == "marginal":
-        uppers = np.append(bounds[1:], np.inf)
-        amounts = np.clip(np.minimum(achieved, uppers) - bounds, 0.0, None)
-    else:
-        amounts[np.searchsorted(bounds, achieved, side="right") - 1] = achieved
-    return amounts
+    uppers = np.append(bounds[1:], np.inf)
+    first = np.arange(len(bounds)) == 0
+    return slice_amounts(achieved, bounds, uppers, mode == "retro", first)
 
 
 def _arguments(achieved, tiers, quota, mode, cap):

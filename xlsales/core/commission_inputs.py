@@ -1,0 +1,113 @@
+"""From the user's frames (orders, reps, targets, quotas) to the payout engine's inputs.
+
+- revenue: positive order amounts count as achieved; negative amounts (returns, lost deals) are
+  clawed back (see ``xlsales.core.payouts``);
+- collections (回款): the ``collected`` column, by order date;
+- new_customers: customers whose first order ever falls in the period, credited to that order's rep.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from xlsales.core import periods
+from xlsales.core.commission_plan import Plan
+from xlsales.errors import InputError
+
+ACTUAL_COLUMNS = ["rep", "pno", "measure", "achieved", "returns"]
+QUOTA_COLUMNS = ["rep", "pno", "measure", "quota"]
+
+
+def actuals_from_orders(orders: pd.DataFrame, plan: Plan) -> pd.DataFrame:
+    """rep, pno, measure, achieved, returns: one row per rep, period and measure with orders."""
+    frames = []
+    pno = periods.period_numbers(orders["date"], plan.period)
+    rep = orders["rep"].astype(str).to_numpy()
+    for key in plan.measure_keys:
+        if key == "revenue":
+            amount = orders["amount"].to_numpy(dtype=float)
+            achieved, returns = np.clip(amount, 0, None), np.clip(amount, None, 0)
+            frames.append(_sum(rep, pno, key, achieved, returns))
+        elif key == "collections":
+            if "collected" not in orders.columns:
+                raise InputError("orders: the plan pays on collections but the orders have no collected (回款) column")
+            collected = orders["collected"].fillna(0).to_numpy(dtype=float)
+            frames.append(_sum(rep, pno, key, collected, np.zeros(len(orders))))
+        elif key == "new_customers":
+            if "customer" not in orders.columns:
+                raise InputError("orders: the plan pays on new_customers but the orders have no customer (客户) column")
+            firsts = orders.assign(_pno=pno).dropna(subset=["customer"]).sort_values("date", kind="stable")
+            firsts = firsts.drop_duplicates("customer")
+            frames.append(_sum(firsts["rep"].astype(str).to_numpy(), firsts["_pno"].to_numpy(), key,
+                               np.ones(len(firsts)), np.zeros(len(firsts))))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ACTUAL_COLUMNS)
+
+
+def _sum(rep, pno, measure, achieved, returns) -> pd.DataFrame:
+    frame = pd.DataFrame({"rep": rep, "pno": pno, "achieved": achieved, "returns": returns})
+    summed = frame.groupby(["rep", "pno"], sort=True, as_index=False)[["achieved", "returns"]].sum()
+    summed.insert(2, "measure", measure)
+    return summed[ACTUAL_COLUMNS]
+
+
+def quotas_from_targets(monthly: pd.DataFrame, plan: Plan) -> pd.DataFrame:
+    """Rep quotas from the targets' monthly frame (measure, region, team, rep, month, target);
+    a quarter's quota is the sum of its months."""
+    wanted = [m.key for m in plan.measures if m.quota_source == "targets"]
+    rows = monthly[monthly["rep"].notna() & (monthly["rep"].astype(str) != "") & monthly["measure"].isin(wanted)]
+    frame = pd.DataFrame({"rep": rows["rep"].astype(str).to_numpy(),
+                          "pno": periods.period_numbers(rows["month"], plan.period),
+                          "measure": rows["measure"].to_numpy(),
+                          "quota": pd.to_numeric(rows["target"], errors="coerce").fillna(0).to_numpy(float)})
+    return frame.groupby(["rep", "pno", "measure"], sort=True, as_index=False)["quota"].sum()[QUOTA_COLUMNS]
+
+
+def quotas_from_table(table: pd.DataFrame, plan: Plan, source: str = "quotas") -> pd.DataFrame:
+    """Rep quotas from a simple table: rep, measure, period ("2026-06" or "2026-Q2"), quota.
+
+    In a quarter plan a monthly quota names its quarter and the months add up."""
+    problems = []
+    wanted = [m.key for m in plan.measures if m.quota_source == "file"]
+    pnos = []
+    for row, text in table["period"].items():
+        try:
+            pnos.append(periods.parse(text, plan.period, "period"))
+        except InputError as error:
+            problems.append(f"{source}, row {row}, column period: {str(error).split(': ', 1)[1]}")
+            pnos.append(-1)
+    unknown = ~table["measure"].astype(str).isin(plan.measure_keys)
+    for row, value in table.loc[unknown, "measure"].head(10).items():
+        problems.append(f"{source}, row {row}, column measure: {value!r} is not a measure of the plan "
+                        f"({', '.join(plan.measure_keys)})")
+    if problems:
+        raise InputError("\n".join(problems[:20]))
+    frame = pd.DataFrame({"rep": table["rep"].astype(str).to_numpy(), "pno": pnos,
+                          "measure": table["measure"].astype(str).to_numpy(),
+                          "quota": table["quota"].to_numpy(dtype=float)})
+    frame = frame[frame["measure"].isin(wanted)]
+    return frame.groupby(["rep", "pno", "measure"], sort=True, as_index=False)["quota"].sum()[QUOTA_COLUMNS]
+
+
+def roster_from_reps(reps: pd.DataFrame) -> pd.DataFrame:
+    """rep, region, team, hire_date, leave_date. A rep marked inactive without a leave date is not on
+    the plan (as if they left before it started)."""
+    roster = pd.DataFrame({"rep": reps["rep"].astype(str).to_numpy()})
+    for column in ("region", "team"):
+        roster[column] = reps[column].to_numpy() if column in reps.columns else ""
+    roster["hire_date"] = pd.to_datetime(reps["hire_date"]).to_numpy() if "hire_date" in reps.columns else pd.NaT
+    leave = _leave_dates(reps)
+    if "active" in reps.columns:
+        inactive = ~reps["active"].fillna(True).astype(bool).to_numpy()
+        leave = np.where(inactive & pd.isna(leave), np.datetime64("1900-01-01", "ns"), leave)
+    roster["leave_date"] = pd.to_datetime(leave)
+    return roster
+
+
+LEAVE_HEADERS = ("leave_date", "leavedate", "left", "end_date", "离职日期", "离职时间")
+
+
+def _leave_dates(reps: pd.DataFrame) -> np.ndarray:
+    for column in reps.columns:
+        if str(column).strip().lower().replace(" ", "_") in LEAVE_HEADERS:
+            return pd.to_datetime(reps[column], errors="coerce").to_numpy(dtype="datetime64[ns]")
+    return np.full(len(reps), np.datetime64("NaT"), dtype="datetime64[ns]")

@@ -1,0 +1,383 @@
+"""The payout engine: commission per rep and period, every cent explained by a statement line.
+
+Order of the working, per rep, period and measure (see docs/commission.md):
+
+1. proration: quota (and amount bounds, caps, draw) × days employed ÷ days in the period;
+2. tier slices of the achieved amount (``slice_amounts``, the rule COMMISSION uses), each paid
+   ROUND(slice × rate, 2);
+3. accelerator gate: while year-to-date attainment is below the plan's level, accelerator tiers pay
+   the base rate (the line takes back the difference);
+4. gate: below the minimum attainment the measure pays nothing;
+5. weight: ROUND(subtotal × weight, 2);
+6. measure cap; 7. clawback of returns (negative order amounts) at the first tier's rate × weight.
+
+Then per rep and period: plan cap on the commission, clawbacks, awards, and the draw (top-up and
+recovery). The statement lines of a rep and period add up to the cent to its payout.
+
+Inputs are frames with canonical columns:
+- actuals: rep, pno, measure, achieved, returns (returns ≤ 0)
+- quotas: rep, pno, measure, quota (the full-period quota, before proration)
+- roster: rep, and optionally region, team, hire_date, leave_date
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from xlsales.core import awards as award_rules
+from xlsales.core import periods as periods_
+from xlsales.core.commission import slice_amounts
+from xlsales.core.commission_plan import Plan
+from xlsales.core.draws import apply_draws
+from xlsales.core.money import cents
+from xlsales.errors import InputError
+
+# The statement-lines frame (stable: memos and statements render from it). See docs/commission.md.
+LINE_COLUMNS = ["rep", "period", "pno", "seq", "kind", "measure", "tier", "award", "lower", "upper", "base", "rate",
+                "amount"]
+# Line kinds in statement order.
+LINE_KINDS = ("proration", "tier", "accelerator_gate", "gate", "weight", "measure_cap", "clawback",
+              "plan_cap", "award", "draw", "draw_recovery")
+
+
+@dataclass
+class CommissionResult:
+    plan: Plan
+    measures: pd.DataFrame  # one row per rep, period and measure: the working
+    payouts: pd.DataFrame  # one row per rep and period
+    lines: pd.DataFrame  # statement lines (LINE_COLUMNS)
+    awards: pd.DataFrame  # rep, pno, period, award, kind, measure, base, amount
+
+    def period(self, pno: int) -> "CommissionResult":
+        """The same result restricted to one period."""
+        pick = lambda f: f[f["pno"] == pno].reset_index(drop=True)  # noqa: E731
+        return CommissionResult(self.plan, pick(self.measures), pick(self.payouts), pick(self.lines),
+                                pick(self.awards))
+
+
+def proration(roster: pd.DataFrame, pnos: np.ndarray, freq: str) -> np.ndarray:
+    """Days employed ÷ days in the period, per rep (rows) and period (columns), from hire/leave dates."""
+    start, end = periods_.bounds(pnos, freq)
+    start = start.to_numpy().astype("datetime64[D]")
+    end = end.to_numpy().astype("datetime64[D]")
+    far_past, far_future = np.datetime64("1900-01-01"), np.datetime64("2999-12-31")
+    hired = _dates(roster, "hire_date", far_past)
+    left = _dates(roster, "leave_date", far_future)
+    first = np.maximum(hired[:, None], start[None, :])
+    last = np.minimum(left[:, None], end[None, :])
+    days = np.clip((last - first).astype(np.int64) + 1, 0, None)
+    return days / ((end - start).astype(np.int64) + 1)[None, :]
+
+
+def _dates(roster, column, default):
+    if column not in roster.columns:
+        return np.full(len(roster), default)
+    values = pd.to_datetime(roster[column], errors="coerce").to_numpy().astype("datetime64[D]")
+    return np.where(np.isnat(values), default, values)
+
+
+def _grid(frame: pd.DataFrame, value: str, reps: pd.Index, pnos: np.ndarray, keys: list[str]) -> np.ndarray:
+    """Sum a long frame into a (reps × periods × measures) array; rows outside the grid are dropped."""
+    out = np.zeros((len(reps), len(pnos), len(keys)))
+    if frame is None or frame.empty:
+        return out
+    r = reps.get_indexer(frame["rep"])
+    p = frame["pno"].to_numpy(dtype=np.int64) - pnos[0]
+    m = pd.Index(keys).get_indexer(frame["measure"])
+    keep = (r >= 0) & (p >= 0) & (p < len(pnos)) & (m >= 0)
+    np.add.at(out, (r[keep], p[keep], m[keep]), frame[value].to_numpy(dtype=float)[keep])
+    return out
+
+
+def compute_payouts(plan: Plan, actuals: pd.DataFrame, quotas: pd.DataFrame, roster: pd.DataFrame,
+                    through: int) -> CommissionResult:
+    """Payouts for every roster rep from the plan year's first period through period ``through``."""
+    freq = plan.period
+    pnos = np.arange(periods_.first_period(plan.year, freq), through + 1, dtype=np.int64)
+    if pnos.size == 0:
+        raise InputError(f"period: {periods_.label(through, freq)} is before the plan year {plan.year}")
+    roster = roster.drop_duplicates("rep").reset_index(drop=True)
+    reps = pd.Index(roster["rep"].astype(str))
+    keys = plan.measure_keys
+    factor = proration(roster, pnos, freq) if plan.prorate else np.ones((len(reps), len(pnos)))
+    achieved = _grid(actuals, "achieved", reps, pnos, keys)
+    returns = _grid(actuals, "returns", reps, pnos, keys)
+    quota = _grid(quotas, "quota", reps, pnos, keys)
+    for m, measure in enumerate(plan.measures):
+        if measure.quota_source == "fixed":
+            quota[:, :, m] = measure.quota_amount or 0.0
+    quota_p = cents(quota * factor[:, :, None])
+    _check_quotas(plan, reps, pnos, achieved, quota_p, factor)
+
+    w = _Working(plan, reps, pnos, factor, achieved, returns, quota, quota_p)
+    w.teams = _text(roster, "team")
+    w.measure_working()
+    w.rep_working()
+    return w.result(roster)
+
+
+def _check_quotas(plan, reps, pnos, achieved, quota_p, factor):
+    problems = []
+    for m, measure in enumerate(plan.measures):
+        if measure.basis != "quota":
+            continue
+        missing = (quota_p[:, :, m] <= 0) & (factor > 0) & (achieved[:, :, m] > 0)
+        for r, p in zip(*np.nonzero(missing)):
+            problems.append(f"rep {reps[r]!r} has {measure.key} in {periods_.label(pnos[p], plan.period)} "
+                            f"but no {measure.key} quota")
+            if len(problems) >= 10:
+                break
+    if problems:
+        raise InputError("quotas: " + "; ".join(problems))
+
+
+class _Working:
+    """The arrays of one computation: (reps × periods × measures) and (reps × periods)."""
+
+    def __init__(self, plan, reps, pnos, factor, achieved, returns, quota, quota_p):
+        self.plan, self.reps, self.pnos, self.factor = plan, reps, pnos, factor
+        self.achieved, self.returns, self.quota, self.quota_p = achieved, returns, quota, quota_p
+        self.line_parts: list[dict] = []
+        shape = achieved.shape
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.attainment = np.where(quota_p > 0, achieved / quota_p, np.nan)
+            ytd_ach, ytd_quota = np.cumsum(achieved, axis=1), np.cumsum(quota_p, axis=1)
+            self.ytd_achieved, self.ytd_quota = ytd_ach, ytd_quota
+            self.ytd_attainment = np.where(ytd_quota > 0, ytd_ach / ytd_quota, np.nan)
+        self.cols = {k: np.zeros(shape) for k in ("tier_pay", "accelerator", "gate", "subtotal", "weighted",
+                                                   "weight_adj", "cap", "cap_adj", "clawback", "net")}
+        self.cols["cap"][:] = np.nan
+
+    # -- lines ------------------------------------------------------------------------------------
+
+    def add_lines(self, kind, r, p, amount, measure=-1, tier=0, lower=np.nan, upper=np.nan, base=np.nan,
+                  rate=np.nan, keep_zero=False):
+        """Statement lines at rep/period positions (r, p); zero amounts are dropped unless kept."""
+        n = np.size(r)
+        amount = np.broadcast_to(np.asarray(amount, dtype=float), n)
+        keep = np.ones(n, bool) if keep_zero else amount != 0
+        if not keep.any():
+            return
+        part = {"r": np.broadcast_to(r, n)[keep], "p": np.broadcast_to(p, n)[keep],
+                "kind": np.full(keep.sum(), LINE_KINDS.index(kind)),
+                "measure": np.broadcast_to(measure, n)[keep], "tier": np.broadcast_to(tier, n)[keep]}
+        for name, value in (("lower", lower), ("upper", upper), ("base", base), ("rate", rate),
+                            ("amount", amount)):
+            part[name] = np.broadcast_to(np.asarray(value, dtype=float), n)[keep]
+        self.line_parts.append(part)
+
+    # -- per measure ------------------------------------------------------------------------------
+
+    def measure_working(self):
+        R, P = self.factor.shape
+        r_all, p_all = np.divmod(np.arange(R * P), P)
+        partial = (self.factor < 1).ravel()
+        self.add_lines("proration", r_all[partial], p_all[partial], 0.0, base=self.factor.ravel()[partial],
+                       keep_zero=True)
+        for m, measure in enumerate(self.plan.measures):
+            self._one_measure(m, measure, r_all, p_all)
+
+    def _one_measure(self, m, measure, r_all, p_all):
+        c = self.cols
+        quota_p, factor = self.quota_p[:, :, m], self.factor
+        if measure.basis == "quota":
+            scale, payable = quota_p, quota_p > 0
+        else:
+            scale, payable = factor if self.plan.prorate else np.ones_like(factor), factor > 0
+        base_achieved = np.where(payable, self.achieved[:, :, m], 0.0).ravel()
+        bounds, rates = measure.bounds, measure.rates
+        n_tiers = len(bounds)
+        lowers = bounds[None, :] * scale.ravel()[:, None]
+        uppers = np.concatenate([bounds[None, 1:] * scale.ravel()[:, None],
+                                 np.full((lowers.shape[0], 1), np.inf)], axis=1)
+        first = np.arange(n_tiers)[None, :] == 0
+        slices = slice_amounts(base_achieved[:, None], lowers, uppers, measure.mode == "retro", first)
+        pays = cents(slices * rates[None, :])
+        tier_no = np.arange(1, n_tiers + 1)[None, :]
+        flat = lambda a: np.broadcast_to(a, slices.shape).ravel()  # noqa: E731
+        self.add_lines("tier", flat(r_all[:, None]), flat(p_all[:, None]), pays.ravel(), m, flat(tier_no),
+                       lowers.ravel(), np.where(np.isinf(uppers), np.nan, uppers).ravel(), slices.ravel(),
+                       flat(rates[None, :]), keep_zero=True)
+        tier_pay = cents(pays.sum(axis=1))
+
+        accelerator = np.zeros_like(tier_pay)
+        if measure.accelerator_from is not None:
+            withheld = (self.ytd_attainment[:, :, m].ravel() < measure.accelerator_ytd) | \
+                       (self.ytd_quota[:, :, m].ravel() <= 0)
+            accel_tier = bounds >= measure.accelerator_from
+            back = -(pays - cents(slices * measure.base_rate))
+            back = np.where(withheld[:, None] & accel_tier[None, :], back, 0.0)
+            accelerator = cents(back.sum(axis=1))
+            self.add_lines("accelerator_gate", r_all, p_all, accelerator, m,
+                           base=self.ytd_attainment[:, :, m].ravel(), rate=measure.accelerator_ytd)
+
+        gate = np.zeros_like(tier_pay)
+        attainment = self.attainment[:, :, m].ravel()
+        if measure.gate is not None:
+            fails = (quota_p.ravel() > 0) & (attainment < measure.gate)
+            gate = np.where(fails, -cents(tier_pay + accelerator), 0.0)
+            self.add_lines("gate", r_all, p_all, gate, m, base=attainment, rate=measure.gate)
+        subtotal = cents(tier_pay + accelerator + gate)
+        weighted = cents(subtotal * measure.weight)
+        weight_adj = cents(weighted - subtotal)
+        self.add_lines("weight", r_all, p_all, weight_adj, m, base=subtotal, rate=measure.weight)
+
+        cap_adj = np.zeros_like(tier_pay)
+        cap = np.full_like(tier_pay, np.nan)
+        if measure.cap is not None:
+            cap = cents(measure.cap * (factor.ravel() if self.plan.prorate else np.ones(factor.size)))
+            cap_adj = np.minimum(0.0, cents(cap - weighted))
+            self.add_lines("measure_cap", r_all, p_all, cap_adj, m, base=weighted, rate=cap)
+        returns = self.returns[:, :, m].ravel()
+        clawback = cents(returns * rates[0] * measure.weight)
+        self.add_lines("clawback", r_all, p_all, clawback, m, base=returns, rate=rates[0] * measure.weight)
+
+        shape = self.factor.shape
+        for name, value in (("tier_pay", tier_pay), ("accelerator", accelerator), ("gate", gate),
+                            ("subtotal", subtotal), ("weighted", weighted), ("weight_adj", weight_adj),
+                            ("cap", cap), ("cap_adj", cap_adj), ("clawback", clawback),
+                            ("net", cents(weighted + cap_adj))):
+            c[name][:, :, m] = value.reshape(shape)
+
+    # -- per rep and period -----------------------------------------------------------------------
+
+    def rep_working(self):
+        plan, c, factor = self.plan, self.cols, self.factor
+        R, P = factor.shape
+        r_all, p_all = np.divmod(np.arange(R * P), P)
+        scale = factor if plan.prorate else np.ones_like(factor)
+        self.commission = cents(c["net"].sum(axis=2))
+        self.plan_cap = np.full((R, P), np.nan)
+        self.plan_cap_adj = np.zeros((R, P))
+        if plan.cap is not None:
+            self.plan_cap = cents(plan.cap * scale)
+            self.plan_cap_adj = np.minimum(0.0, cents(self.plan_cap - self.commission))
+            self.add_lines("plan_cap", r_all, p_all, self.plan_cap_adj.ravel(), base=self.commission.ravel(),
+                           rate=self.plan_cap.ravel())
+        self.clawbacks = cents(c["clawback"].sum(axis=2))
+        self.award_total, self.award_rows = self._awards()
+        self.earned = cents(self.commission + self.plan_cap_adj + self.clawbacks + self.award_total)
+        R, P = factor.shape
+        if plan.draw is not None:
+            draw = cents(plan.draw.amount * scale)
+            topup, recovery, b_open, b_close = apply_draws(self.earned, draw, plan.draw.recoverable)
+        else:
+            draw = topup = recovery = b_open = b_close = np.zeros((R, P))
+        self.draw, self.topup, self.recovery, self.b_open, self.b_close = draw, topup, recovery, b_open, b_close
+        self.add_lines("draw", r_all, p_all, topup.ravel(), base=self.earned.ravel(), rate=draw.ravel())
+        self.add_lines("draw_recovery", r_all, p_all, -recovery.ravel(), base=b_open.ravel(),
+                       rate=draw.ravel())
+        self.payout = cents(self.earned + topup - recovery)
+
+    def _awards(self):
+        plan, c = self.plan, self.cols
+        R, P = self.factor.shape
+        active = self.factor > 0
+        total = np.zeros((R, P))
+        rows = []
+        keys = plan.measure_keys
+        for a, award in enumerate(plan.awards):
+            base = np.full((R, P), np.nan)
+            if award.kind == "star":
+                m = keys.index(award.measure)
+                att = self.attainment[:, :, m]
+                amounts = award_rules.star(np.nan_to_num(att, nan=-np.inf), active & (self.quota_p[:, :, m] > 0),
+                                           award.amount, award.tie, award.min_attainment)
+                base = att
+            elif award.kind == "best_team":
+                m = keys.index(award.measure)
+                amounts, base = award_rules.best_team(self.achieved[:, :, m], self.quota_p[:, :, m], active,
+                                                      self.teams, award.amount, award.tie, award.min_attainment)
+            else:
+                chosen_reps = self.reps.isin(award.reps) if award.reps else np.ones(R, bool)
+                labels = periods_.labels(self.pnos, plan.period)
+                chosen_periods = np.isin(labels, award.periods) if award.periods else np.ones(P, bool)
+                amounts = award_rules.spif(active, np.asarray(chosen_reps), chosen_periods, award.amount)
+            amounts = cents(amounts)
+            total += amounts
+            r, p = np.nonzero(amounts)
+            if r.size:
+                rows.append(pd.DataFrame({"r": r, "p": p, "award_no": a, "base": base[r, p],
+                                          "amount": amounts[r, p]}))
+                self.add_lines("award", r, p, amounts[r, p], tier=a + 1, base=base[r, p])
+        return cents(total), (pd.concat(rows, ignore_index=True) if rows else
+                              pd.DataFrame(columns=["r", "p", "award_no", "base", "amount"]))
+
+    # -- frames -----------------------------------------------------------------------------------
+
+    def result(self, roster) -> CommissionResult:
+        plan, pnos = self.plan, self.pnos
+        R, P = self.factor.shape
+        M = len(plan.measures)
+        region = _text(roster, "region")
+        team = _text(roster, "team")
+        period_labels = periods_.labels(pnos, plan.period)
+        rp_r, rp_p = np.divmod(np.arange(R * P), P)
+        payouts = pd.DataFrame({
+            "rep": self.reps.to_numpy()[rp_r], "region": region[rp_r], "team": team[rp_r],
+            "pno": pnos[rp_p], "period": period_labels[rp_p], "factor": self.factor.ravel(),
+            "commission": self.commission.ravel(), "plan_cap": self.plan_cap.ravel(),
+            "plan_cap_adj": self.plan_cap_adj.ravel(), "clawbacks": self.clawbacks.ravel(),
+            "awards": self.award_total.ravel(), "earned": self.earned.ravel(), "draw": self.draw.ravel(),
+            "draw_topup": self.topup.ravel(), "draw_recovery": self.recovery.ravel(),
+            "draw_open": self.b_open.ravel(), "draw_close": self.b_close.ravel(), "payout": self.payout.ravel(),
+        })
+        idx = np.arange(R * P * M)
+        rpm_rp, rpm_m = np.divmod(idx, M)
+        rpm_r, rpm_p = np.divmod(rpm_rp, P)
+        keys = np.asarray(plan.measure_keys, dtype=object)
+        measures = pd.DataFrame({
+            "rep": self.reps.to_numpy()[rpm_r], "region": region[rpm_r], "team": team[rpm_r],
+            "pno": pnos[rpm_p], "period": period_labels[rpm_p], "measure": keys[rpm_m],
+            "achieved": self.achieved.ravel(), "returns": self.returns.ravel(), "quota": self.quota.ravel(),
+            "factor": np.repeat(self.factor.ravel(), M), "quota_prorated": self.quota_p.ravel(),
+            "attainment": self.attainment.ravel(), "ytd_achieved": self.ytd_achieved.ravel(),
+            "ytd_quota": self.ytd_quota.ravel(), "ytd_attainment": self.ytd_attainment.ravel(),
+            "weight": np.tile([m.weight for m in plan.measures], R * P),
+            **{name: value.ravel() for name, value in self.cols.items()},
+        })
+        return CommissionResult(plan, measures, payouts, self._lines(period_labels, keys), self._award_frame(
+            period_labels))
+
+    def _lines(self, period_labels, keys) -> pd.DataFrame:
+        parts = self.line_parts
+        cat = {k: np.concatenate([np.asarray(p[k]) for p in parts]) for k in parts[0]}
+        P = len(self.pnos)
+        order = np.lexsort((cat["tier"], cat["kind"], cat["measure"] + 1 + (cat["kind"] >= LINE_KINDS.index(
+            "plan_cap")) * 1000, cat["r"] * P + cat["p"]))
+        cat = {k: v[order] for k, v in cat.items()}
+        rp = cat["r"] * P + cat["p"]
+        starts = np.r_[0, np.flatnonzero(np.diff(rp)) + 1]
+        seq = np.arange(rp.size) - np.repeat(starts, np.diff(np.r_[starts, rp.size])) + 1
+        measure = np.where(cat["measure"] >= 0, keys[np.clip(cat["measure"], 0, None)], None)
+        kinds = np.asarray(LINE_KINDS, dtype=object)
+        names = np.asarray([a.name for a in self.plan.awards] + [None], dtype=object)
+        is_award = cat["kind"] == LINE_KINDS.index("award")
+        award = np.where(is_award, names[np.where(is_award, cat["tier"] - 1, -1)], None)
+        return pd.DataFrame({
+            "rep": self.reps.to_numpy()[cat["r"]], "period": period_labels[cat["p"]], "pno": self.pnos[cat["p"]],
+            "seq": seq, "kind": kinds[cat["kind"]], "measure": measure,
+            "tier": cat["tier"].astype(np.int64), "award": award, "lower": cat["lower"], "upper": cat["upper"],
+            "base": cat["base"], "rate": cat["rate"], "amount": cat["amount"],
+        })
+
+    def _award_frame(self, period_labels) -> pd.DataFrame:
+        rows = self.award_rows
+        awards = self.plan.awards
+        return pd.DataFrame({
+            "rep": self.reps.to_numpy()[rows["r"].to_numpy(dtype=np.int64)],
+            "pno": self.pnos[rows["p"].to_numpy(dtype=np.int64)],
+            "period": period_labels[rows["p"].to_numpy(dtype=np.int64)],
+            "award": [awards[i].name for i in rows["award_no"].astype(int)],
+            "kind": [awards[i].kind for i in rows["award_no"].astype(int)],
+            "measure": [awards[i].measure for i in rows["award_no"].astype(int)],
+            "base": rows["base"].to_numpy(dtype=float), "amount": rows["amount"].to_numpy(dtype=float),
+        })
+
+
+def _text(roster, column) -> np.ndarray:
+    if column not in roster.columns:
+        return np.full(len(roster), "", dtype=object)
+    return roster[column].astype(object).where(roster[column].notna(), "").astype(str).to_numpy(dtype=object)

@@ -1,0 +1,241 @@
+"""Read and check a commission plan YAML file.
+
+Every problem names the file and the YAML path, e.g.
+``plan.yaml, measures.revenue.tiers[2].bound: 1.2 is not above the bound before it (1.2)``.
+Numbers may be written as fractions (0.05) or percentages ("5%"). See docs/commission.md.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal, Union
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from xlsales.core import periods
+from xlsales.core.commission_plan import MEASURES, Award, Draw, Measure, Plan, Tier
+from xlsales.errors import InputError, InputFileError
+
+_PERCENT = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*%\s*$")
+
+
+def _number(value):
+    """5%, "5 %" → 0.05; "10,000" → 10000; numbers as they are."""
+    if isinstance(value, str):
+        match = _PERCENT.match(value)
+        if match:
+            return float(match.group(1)) / 100
+        text = value.replace(",", "").replace("_", "").strip()
+        try:
+            return float(text)
+        except ValueError:
+            return value
+    return value
+
+
+Number = Annotated[float, BeforeValidator(_number)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class TierModel(_Model):
+    bound: Number
+    rate: Number
+
+    @model_validator(mode="before")
+    @classmethod
+    def _pair(cls, value):
+        if isinstance(value, (list, tuple)):
+            if len(value) != 2:
+                raise ValueError(f"a tier is [lower bound, rate]; got {len(value)} values")
+            return {"bound": value[0], "rate": value[1]}
+        return value
+
+
+class AcceleratorModel(_Model):
+    from_: Number = Field(alias="from")
+    ytd_attainment: Number = 1.0
+
+
+class MeasureModel(_Model):
+    name: str | None = None
+    weight: Number = 1.0
+    quota: Union[Literal["targets", "file"], Number] = "targets"
+    basis: Literal["quota", "amount"] = "quota"
+    mode: Literal["marginal", "retro"] = "marginal"
+    tiers: list[TierModel]
+    cap: Number | None = None
+    gate: Number | None = None
+    accelerators: AcceleratorModel | None = None
+
+
+class AwardModel(_Model):
+    type: Literal["star", "best_team", "spif"]
+    name: str | None = None
+    amount: Number
+    measure: str | None = None
+    tie: Literal["share", "each"] = "share"
+    min_attainment: Number = 0.0
+    reps: list[str] = []
+    periods: list[str] = []
+
+
+class DrawModel(_Model):
+    amount: Number
+    recoverable: bool = True
+
+
+class PlanModel(_Model):
+    name: str = "Commission plan"
+    year: int
+    period: Literal["month", "quarter"] = "month"
+    currency: str = ""
+    prorate: bool = True
+    cap: Number | None = None
+    measures: dict[str, MeasureModel]
+    awards: list[AwardModel] = []
+    draw: DrawModel | None = None
+
+
+AWARD_NAMES = {"star": "Star of the month 月度销售之星", "best_team": "Best team 最佳团队", "spif": "SPIF"}
+
+
+def load_plan(path) -> Plan:
+    """The plan in ``path``, checked; raises InputFileError listing every problem."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError([f"{path.name}: file not found ({path})"])
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        raise InputFileError([f"{path.name}: not UTF-8 text; save the plan as UTF-8"]) from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        what = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise InputFileError([f"{path.name}{where}: not valid YAML ({what})"]) from None
+    return plan_from_dict(data, path.name)
+
+
+def plan_from_dict(data, source: str = "plan") -> Plan:
+    if not isinstance(data, dict):
+        raise InputFileError([f"{source}: expected a mapping with year, period, measures, ..."])
+    try:
+        model = PlanModel.model_validate(data)
+    except ValidationError as error:
+        raise InputFileError([f"{source}, {_path(e['loc'])}: {_message(e)}" for e in error.errors()]) from None
+    problems = [f"{source}, {where}: {what}" for where, what in _check(model)]
+    if problems:
+        raise InputFileError(problems)
+    return _to_plan(model)
+
+
+def _path(loc) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part + 1}]"
+        elif part in ("function-after", "function-before") or "[" in str(part) or part in (
+                "literal['targets','file']", "float", "list[str]"):
+            continue
+        else:
+            text += ("." if text else "") + str(part)
+    return text or "(top)"
+
+
+def _message(error) -> str:
+    if error["type"] == "missing":
+        return "is required"
+    if error["type"] == "extra_forbidden":
+        return "is not a plan setting (check the spelling)"
+    return error["msg"]
+
+
+def _check(model: PlanModel):
+    """Business checks pydantic's types cannot express: (YAML path, message) pairs."""
+    if not model.measures:
+        yield "measures", "at least one measure is required"
+    for key, measure in model.measures.items():
+        where = f"measures.{key}"
+        if key not in MEASURES:
+            yield where, f"unknown measure {key!r}; use one of {', '.join(MEASURES)}"
+        yield from _check_tiers(measure, where)
+        if not 0 < measure.weight <= 1:
+            yield f"{where}.weight", f"must be above 0 and at most 1 (100%), got {measure.weight:g}"
+        if not isinstance(measure.quota, str) and measure.quota <= 0:
+            yield f"{where}.quota", f"a fixed quota must be above 0, got {measure.quota:g}"
+        for name in ("cap", "gate"):
+            value = getattr(measure, name)
+            if value is not None and value < 0:
+                yield f"{where}.{name}", f"must be ≥ 0, got {value:g}"
+        if measure.accelerators is not None:
+            if measure.accelerators.from_ <= 0:
+                yield f"{where}.accelerators.from", "must be above 0 (the bound where accelerator tiers start)"
+            if measure.basis != "quota":
+                yield f"{where}.accelerators", "a year-to-date gate needs tiers as fractions of quota (basis: quota)"
+    weights = sum(m.weight for m in model.measures.values())
+    if model.measures and abs(weights - 1) > 1e-9:
+        parts = " + ".join(f"{k} {m.weight:g}" for k, m in model.measures.items())
+        yield "measures", f"weights must add up to 1 (100%): {parts} = {weights:g}"
+    if model.cap is not None and model.cap < 0:
+        yield "cap", f"must be ≥ 0, got {model.cap:g}"
+    if not 2000 <= model.year <= 2100:
+        yield "year", f"expected a year like 2026, got {model.year}"
+    for i, award in enumerate(model.awards, start=1):
+        yield from _check_award(award, f"awards[{i}]", model)
+    if model.draw is not None and model.draw.amount < 0:
+        yield "draw.amount", f"must be ≥ 0, got {model.draw.amount:g}"
+
+
+def _check_tiers(measure: MeasureModel, where: str):
+    tiers = measure.tiers
+    if not tiers:
+        yield f"{where}.tiers", "at least one tier [lower bound, rate] is required"
+        return
+    if tiers[0].bound != 0:
+        yield f"{where}.tiers[1].bound", f"the first lower bound must be 0, got {tiers[0].bound:g}"
+    for i, tier in enumerate(tiers, start=1):
+        if tier.rate < 0:
+            yield f"{where}.tiers[{i}].rate", f"a rate cannot be negative, got {tier.rate:g}"
+        if i > 1 and tier.bound <= tiers[i - 2].bound:
+            yield (f"{where}.tiers[{i}].bound", f"{tier.bound:g} is not above the bound before it "
+                   f"({tiers[i - 2].bound:g}); tiers must be in ascending order")
+
+
+def _check_award(award: AwardModel, where: str, model: PlanModel):
+    if award.amount < 0:
+        yield f"{where}.amount", f"must be ≥ 0, got {award.amount:g}"
+    if award.type in ("star", "best_team"):
+        if award.measure is None:
+            yield f"{where}.measure", f"a {award.type} award needs the measure it ranks on"
+        elif award.measure not in model.measures:
+            yield f"{where}.measure", (f"unknown measure {award.measure!r}; the plan has "
+                                       f"{', '.join(model.measures)}")
+    for j, text in enumerate(award.periods, start=1):
+        try:
+            periods.parse(text, model.period)
+        except InputError as error:
+            yield f"{where}.periods[{j}]", str(error).split(": ", 1)[1]
+
+
+def _to_plan(model: PlanModel) -> Plan:
+    measures = []
+    for key, m in model.measures.items():
+        source = m.quota if isinstance(m.quota, str) else "fixed"
+        measures.append(Measure(
+            key=key, tiers=tuple(Tier(float(t.bound), float(t.rate)) for t in m.tiers), weight=float(m.weight),
+            basis=m.basis, mode=m.mode, cap=m.cap, quota_source=source,
+            quota_amount=None if source != "fixed" else float(m.quota), gate=m.gate,
+            accelerator_from=m.accelerators.from_ if m.accelerators else None,
+            accelerator_ytd=m.accelerators.ytd_attainment if m.accelerators else None, name=m.name))
+    awards = tuple(Award(
+        kind=a.type, name=a.name or AWARD_NAMES[a.type], amount=float(a.amount), measure=a.measure, tie=a.tie,
+        min_attainment=float(a.min_attainment), reps=tuple(a.reps),
+        periods=tuple(periods.label(periods.parse(p, model.period), model.period) for p in a.periods))
+        for a in model.awards)
+    draw = Draw(float(model.draw.amount), model.draw.recoverable) if model.draw else None
+    return Plan(measures=tuple(measures), period=model.period, year=model.year, name=model.name,
+                currency=model.currency, cap=model.cap, awards=awards, draw=draw, prorate=model.prorate)
