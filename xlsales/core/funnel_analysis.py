@@ -22,7 +22,7 @@ CATEGORY_LABELS = {"en": dict(zip(CATEGORIES, CATEGORIES)),
 COMMIT_PROBABILITY = 0.7      # open deals at stages this likely are commit ...
 BEST_CASE_PROBABILITY = 0.4   # ... this likely best case, below it pipeline
 NOT_CREDIBLE_PUSHES = 3       # a close date pushed this often is not credible
-NO_TEAM = "-"
+NO_TEAM = "(no team)"
 
 
 @dataclass
@@ -135,7 +135,7 @@ def stage_funnel(facts: pd.DataFrame, stages: pd.DataFrame, by: list[str] | None
     long["stage"] = st["stage"].reindex(long["stage_no"]).to_numpy()
     long["probability"] = st["probability"].reindex(long["stage_no"]).to_numpy()
     long["norm"] = st["norm"].reindex(long["stage_no"]).to_numpy()
-    long["vs_norm"] = long["conversion"] / long["norm"]
+    long["vs_norm"] = (long["conversion"] / long["norm"]).where(long["norm"] > 0)
     return long[[*group_keys, "stage_no", "stage", "probability", "open_deals", "open_amount", "weighted",
                  "reached", "conversion", "norm", "vs_norm", "stale", "slipped"]]
 

@@ -21,9 +21,9 @@ from xlsales.errors import InputError
 # (zh, en, probability, stale_days)
 DEFAULT_STAGES = (
     ("线索", "lead", 0.10, 30),
-    ("需求分析", "needs analysis", 0.25, 30),
-    ("方案报价", "proposal", 0.50, 21),
-    ("商务谈判", "negotiation", 0.75, 14),
+    ("需求分析", "needs analysis", 0.25, 45),
+    ("方案报价", "proposal", 0.50, 45),
+    ("商务谈判", "negotiation", 0.75, 30),
     ("赢单", "won", 1.00, None),
 )
 

@@ -14,10 +14,10 @@ import pandas as pd
 
 from xlsales.core.stages import DEFAULT_STAGES, STATUS_LABELS
 
-DEALS_PER_REP_MONTH = 3.0
+DEALS_PER_REP_MONTH = 4.0
 STEP_CONVERSION = np.array([0.62, 0.66, 0.60, 0.72])   # lead→needs, needs→proposal, proposal→nego, nego→won
 WEAK_STEP = (2, 0.38)                                  # the weak team's proposal → negotiation
-DAYS_IN_STAGE = np.array([12.0, 18.0, 20.0, 16.0])     # mean days before moving on or being lost
+DAYS_IN_STAGE = np.array([14.0, 21.0, 24.0, 16.0])     # mean days before moving on or being lost
 STUCK_SHARE, STUCK_FACTOR = 0.125, 5.0
 LATE_UPDATER_SHARE = 0.3
 PUSH_DAYS = 30

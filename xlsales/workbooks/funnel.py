@@ -1,0 +1,402 @@
+"""The funnel workbook: stage table, deals, funnel by stage, team and rep, forecast against target,
+headline figures and a funnel chart.
+
+Python writes the deals as the CRM had them on the as-of date (with the forecast category it
+assigned) and the stage table; every count, sum, rate, stale / slipped flag, gap and deals-needed
+figure is a native formula over the Deals table, so editing a probability or a stale limit in the
+stage table updates the workbook at once. Only the bottleneck stages are values (they need a
+per-stage funnel for each rep).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.label import DataLabelList
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Font, PatternFill, Protection
+
+from xlsales.core.funnel_analysis import CATEGORY_LABELS, NOT_CREDIBLE_PUSHES, FunnelResult, analyse_funnel
+from xlsales.core.stages import STATUS_LABELS
+from xlsales.workbook_templates import template_path
+from xlsales.workbooks.binding import (
+    FORMULA, INPUT, Field, create_table, define_name, expand_formula, find_table, name_cell, open_workbook,
+    save_atomic, set_cell, table_ranges, write_table,
+)
+
+MONEY, SHARE, DATE, COUNT, DAYS = "#,##0.00", "0.0%", "yyyy-mm-dd", "#,##0", "#,##0.0"
+SHEETS = {  # key: (en, zh)
+    "summary": ("Summary", "概览"), "stages": ("Stages", "阶段"), "funnel": ("Funnel", "漏斗"),
+    "teams": ("Teams", "团队"), "reps": ("Reps", "销售代表"), "forecast": ("Forecast", "预测"),
+    "deals": ("Deals", "商机"),
+}
+CHART_TITLES = ("Funnel: deals that reached each stage", "销售漏斗：到达各阶段的商机数")
+STALE_FILL, SLIPPED_FILL = PatternFill("solid", fgColor="F8CBAD"), PatternFill("solid", fgColor="FFEB9C")
+BOTTLENECK_FILL, INPUT_FILL = PatternFill("solid", fgColor="F4B084"), PatternFill("solid", fgColor="FFF2CC")
+
+
+def _words(lang: str) -> dict[str, str]:
+    status, category = STATUS_LABELS["zh" if lang == "zh" else "en"], CATEGORY_LABELS["zh" if lang == "zh" else "en"]
+    return {"[open]": status["open"], "[won]": status["won"], "[lost]": status["lost"],
+            "[commit]": category["commit"], "[best]": category["best case"], "[pushes]": str(NOT_CREDIBLE_PUSHES)}
+
+
+def _localise(template: str, lang: str) -> str:
+    for word, text in _words(lang).items():
+        template = template.replace(word, text)
+    return template
+
+
+def _f(key, en, zh, formula, fmt=None) -> Field:
+    return Field(key, en, zh, FORMULA, formula=formula, number_format=fmt)
+
+
+STAGES = (
+    Field("order", "Order", "顺序", number_format="0"),
+    Field("stage", "Stage", "阶段"),
+    Field("probability", "Win probability", "赢单概率", INPUT, number_format=SHARE),
+    Field("stale_days", "Days before stale", "滞留天数上限", INPUT, number_format="0"),
+    Field("norm", "Norm conversion to next", "标准转化率", INPUT, number_format=SHARE),
+)
+
+DEALS = (
+    Field("id", "Deal ID", "商机编号"), Field("rep", "Rep", "销售代表"), Field("team", "Team", "团队"),
+    Field("region", "Region", "区域"), Field("customer", "Customer", "客户"), Field("stage", "Stage", "阶段"),
+    Field("status", "Status", "状态"), Field("amount", "Amount", "金额", number_format=MONEY),
+    Field("created", "Created", "创建日期", number_format=DATE),
+    Field("stage_entered", "Stage entered", "进入阶段日期", number_format=DATE),
+    Field("expected_close", "Expected close", "预计成交日期", number_format=DATE),
+    Field("closed_date", "Closed", "关闭日期", number_format=DATE),
+    Field("pushes", "Close date pushed", "改期次数", number_format="0"),
+    Field("category", "Forecast category", "预测类别"),
+    _f("stage_no", "Stage no.", "阶段序号", "MATCH({stage},{Stages.stage},0)", "0"),
+    _f("probability", "Probability", "概率",
+       'IF({status}="[open]",INDEX({Stages.probability},{stage_no}),IF({status}="[won]",1,0))', SHARE),
+    _f("weighted", "Weighted", "加权金额", 'IF({status}="[open]",{amount}*{probability},0)', MONEY),
+    _f("days_in_stage", "Days in stage", "阶段停留天数", 'IF({status}="[open]",AsOf-{stage_entered},"")', "0"),
+    _f("stale", "Stale", "滞留", 'IF({status}="[open]",IF(ISNUMBER(INDEX({Stages.stale_days},{stage_no})),'
+       'IF({days_in_stage}>INDEX({Stages.stale_days},{stage_no}),1,0),0),0)', "0"),
+    _f("slipped", "Slipped", "延期", 'IF({status}="[open]",IF(OR({expected_close}<AsOf,{pushes}>0),1,0),0)', "0"),
+    _f("not_credible", "Not credible (3+ pushes)", "改期≥3次",
+       'IF({status}="[open]",IF({pushes}>=[pushes],1,0),0)', "0"),
+    _f("cycle_days", "Cycle days", "成交周期（天）", 'IF({status}="[won]",{closed_date}-{created},"")', "0"),
+)
+
+FUNNEL = (
+    Field("order", "Order", "顺序", number_format="0"),
+    Field("stage", "Stage", "阶段"),
+    _f("probability", "Win probability", "赢单概率", "INDEX({Stages.probability},{order})", SHARE),
+    _f("open_deals", "Open deals", "在途商机数", 'COUNTIFS({Deals.stage_no},{order},{Deals.status},"[open]")', COUNT),
+    _f("open_amount", "Open amount", "在途金额",
+       'SUMIFS({Deals.amount},{Deals.stage_no},{order},{Deals.status},"[open]")', MONEY),
+    _f("weighted", "Weighted pipeline", "加权管道", "SUMIFS({Deals.weighted},{Deals.stage_no},{order})", MONEY),
+    _f("reached", "Reached this stage", "到达该阶段", 'COUNTIFS({Deals.stage_no},">="&{order})', COUNT),
+    _f("conversion", "Conversion to next", "转化到下一阶段",
+       'IF({order}>=ROWS({Stages.stage}),"",IF({reached}=0,"",'
+       'COUNTIFS({Deals.stage_no},">="&({order}+1))/{reached}))', SHARE),
+    _f("norm", "Norm", "标准", 'IF(ISNUMBER(INDEX({Stages.norm},{order})),INDEX({Stages.norm},{order}),"")', SHARE),
+    _f("vs_norm", "Conversion ÷ norm", "转化率÷标准",
+       'IF({conversion}="","",IF({norm}="","",IF({norm}<=0,"",{conversion}/{norm})))', "0.00"),
+    _f("stale", "Stale deals", "滞留商机", "COUNTIFS({Deals.stage_no},{order},{Deals.stale},1)", COUNT),
+    _f("slipped", "Slipped deals", "延期商机", "COUNTIFS({Deals.stage_no},{order},{Deals.slipped},1)", COUNT),
+)
+
+
+def _group_fields(key: str, en: str, zh: str) -> tuple[Field, ...]:
+    """Metrics per team or per rep; ``key`` is the Deals column the group is matched on."""
+    crit = f"{{Deals.{key}}},{{{key}}}"
+    lead = (Field("rep", "Rep", "销售代表"), Field("team", "Team", "团队")) if key == "rep" else (Field(key, en, zh),)
+    return lead + (
+        _f("open_deals", "Open deals", "在途商机数", f'COUNTIFS({crit},{{Deals.status}},"[open]")', COUNT),
+        _f("open_amount", "Open pipeline", "在途金额", f'SUMIFS({{Deals.amount}},{crit},{{Deals.status}},"[open]")', MONEY),
+        _f("weighted", "Weighted pipeline", "加权管道", f"SUMIFS({{Deals.weighted}},{crit})", MONEY),
+        _f("won", "Won", "赢单数", f'COUNTIFS({crit},{{Deals.status}},"[won]")', COUNT),
+        _f("lost", "Lost", "输单数", f'COUNTIFS({crit},{{Deals.status}},"[lost]")', COUNT),
+        _f("won_amount", "Won amount", "赢单金额", f'SUMIFS({{Deals.amount}},{crit},{{Deals.status}},"[won]")', MONEY),
+        _f("win_rate", "Win rate", "赢率", 'IF({won}+{lost}=0,"",{won}/({won}+{lost}))', SHARE),
+        _f("avg_deal", "Average deal", "平均单额", 'IF({won}=0,"",{won_amount}/{won})', MONEY),
+        _f("cycle_days", "Cycle days", "平均成交周期（天）",
+           f'IF({{won}}=0,"",AVERAGEIFS({{Deals.cycle_days}},{crit},{{Deals.status}},"[won]"))', DAYS),
+        _f("velocity", "Sales velocity (per day)", "销售速度（每天）",
+           'IF({win_rate}="","",IF({avg_deal}="","",IF({cycle_days}="","",IF({cycle_days}<=0,"",'
+           '{open_deals}*{win_rate}*{avg_deal}/{cycle_days}))))', MONEY),
+        _f("stale", "Stale deals", "滞留商机", f"COUNTIFS({crit},{{Deals.stale}},1)", COUNT),
+        _f("slipped", "Slipped deals", "延期商机", f"COUNTIFS({crit},{{Deals.slipped}},1)", COUNT),
+        _f("not_credible", "Not credible", "改期≥3次", f"COUNTIFS({crit},{{Deals.not_credible}},1)", COUNT),
+        Field("bottleneck", "Bottleneck stage", "瓶颈阶段"),
+    )
+
+
+TEAMS = _group_fields("team", "Team", "团队")
+REPS = _group_fields("rep", "Rep", "销售代表")
+
+_DUE = '{Deals.rep},{rep},{Deals.status},"[open]",{Deals.expected_close},"<="&PeriodEnd'
+FORECAST = (
+    Field("rep", "Rep", "销售代表"), Field("team", "Team", "团队"),
+    Field("target", "Target (period)", "期间目标", INPUT, number_format=MONEY),
+    _f("closed", "Closed won", "已成交", 'SUMIFS({Deals.amount},{Deals.rep},{rep},{Deals.status},"[won]",'
+       '{Deals.closed_date},">="&PeriodStart,{Deals.closed_date},"<="&AsOf)', MONEY),
+    _f("gap", "Gap", "业绩缺口", 'IF({target}="","",MAX({target}-{closed},0))', MONEY),
+    _f("pipeline", "Open pipeline due", "期内在途金额", f"SUMIFS({{Deals.amount}},{_DUE})", MONEY),
+    _f("weighted", "Weighted", "加权金额", f"SUMIFS({{Deals.weighted}},{_DUE})", MONEY),
+    _f("commit", "Commit", "承诺", f'SUMIFS({{Deals.amount}},{_DUE},{{Deals.category}},"[commit]")', MONEY),
+    _f("best_case", "Best case", "最佳情况", f'SUMIFS({{Deals.amount}},{_DUE},{{Deals.category}},"[best]")', MONEY),
+    _f("forecast", "Forecast (closed + commit)", "预测（已成交+承诺）", "{closed}+{commit}", MONEY),
+    _f("coverage", "Coverage of remaining target", "剩余目标覆盖率",
+       'IF({target}="","",IF({target}-{closed}<=0,"",{pipeline}/({target}-{closed})))', "0.00"),
+    _f("win_rate", "Win rate", "赢率", 'INDEX({RepFunnel.win_rate},MATCH({rep},{RepFunnel.rep},0))', SHARE),
+    _f("avg_deal", "Average deal", "平均单额", 'INDEX({RepFunnel.avg_deal},MATCH({rep},{RepFunnel.rep},0))', MONEY),
+    _f("deals_needed", "Deals needed", "所需商机数",
+       'IF({gap}="","",IF({win_rate}="","",IF({avg_deal}="","",IF({win_rate}*{avg_deal}<=0,"",'
+       'MAX(0,ROUNDUP({gap}/({win_rate}*{avg_deal})-1E-9,0))))))', COUNT),
+)
+
+# table name: (sheet key, fields, top-left cell, row key)
+TABLES = {
+    "Stages": ("stages", STAGES, "A3", ("stage",)),
+    "Deals": ("deals", DEALS, "A3", ("id",)),
+    "StageFunnel": ("funnel", FUNNEL, "A3", ("stage",)),
+    "TeamFunnel": ("teams", TEAMS, "A3", ("team",)),
+    "RepFunnel": ("reps", REPS, "A3", ("rep",)),
+    "Forecast": ("forecast", FORECAST, "A3", ("rep",)),
+}
+
+_WON, _LOST = 'COUNTIFS({Deals.status},"[won]")', 'COUNTIFS({Deals.status},"[lost]")'
+# Headline figures on the summary sheet, bound by defined name: (name, en, zh, formula or None, format)
+HEADLINES = (
+    ("AsOf", "As of", "截至日期", None, DATE),
+    ("PeriodStart", "Period start", "期间开始", None, DATE),
+    ("PeriodEnd", "Period end", "期间结束", None, DATE),
+    ("OpenDeals", "Open deals", "在途商机数", 'COUNTIFS({Deals.status},"[open]")', COUNT),
+    ("OpenPipeline", "Open pipeline", "在途金额", 'SUMIFS({Deals.amount},{Deals.status},"[open]")', MONEY),
+    ("WeightedPipeline", "Weighted pipeline", "加权管道", "SUM({Deals.weighted})", MONEY),
+    ("WinRate", "Win rate", "赢率", f'IF({_WON}+{_LOST}=0,"",{_WON}/({_WON}+{_LOST}))', SHARE),
+    ("AvgDeal", "Average deal", "平均单额",
+     f'IF({_WON}=0,"",SUMIFS({{Deals.amount}},{{Deals.status}},"[won]")/{_WON})', MONEY),
+    ("CycleDays", "Cycle days", "平均成交周期（天）",
+     f'IF({_WON}=0,"",AVERAGEIFS({{Deals.cycle_days}},{{Deals.status}},"[won]"))', DAYS),
+    ("Velocity", "Sales velocity (per day)", "销售速度（每天）",
+     'IF(WinRate="","",IF(AvgDeal="","",IF(CycleDays="","",IF(CycleDays<=0,"",OpenDeals*WinRate*AvgDeal/CycleDays))))',
+     MONEY),
+    ("StaleDeals", "Stale deals", "滞留商机", "SUM({Deals.stale})", COUNT),
+    ("SlippedDeals", "Slipped deals", "延期商机", "SUM({Deals.slipped})", COUNT),
+    ("NotCredible", "Close date not credible (3+ pushes)", "改期≥3次", "SUM({Deals.not_credible})", COUNT),
+    ("Bottleneck", "Bottleneck stage", "瓶颈阶段", None, None),
+    ("Target", "Target (period)", "期间目标", 'IF(COUNT({Forecast.target})=0,"",SUM({Forecast.target}))', MONEY),
+    ("Closed", "Closed won in period", "期内已成交", "SUM({Forecast.closed})", MONEY),
+    ("Gap", "Gap", "业绩缺口", 'IF(Target="","",MAX(Target-Closed,0))', MONEY),
+    ("PipelineDue", "Open pipeline due in period", "期内在途金额", "SUM({Forecast.pipeline})", MONEY),
+    ("Commit", "Commit", "承诺", "SUM({Forecast.commit})", MONEY),
+    ("BestCase", "Best case", "最佳情况", "SUM({Forecast.best_case})", MONEY),
+    ("ForecastTotal", "Forecast (closed + commit)", "预测（已成交+承诺）", "Closed+Commit", MONEY),
+    ("Coverage", "Coverage of remaining target", "剩余目标覆盖率",
+     'IF(Target="","",IF(Target-Closed<=0,"",PipelineDue/(Target-Closed)))', "0.00"),
+    ("DealsNeeded", "Deals needed to close the gap", "弥补缺口所需商机数",
+     'IF(Gap="","",IF(WinRate="","",IF(AvgDeal="","",IF(WinRate*AvgDeal<=0,"",'
+     'MAX(0,ROUNDUP(Gap/(WinRate*AvgDeal)-1E-9,0))))))', COUNT),
+)
+
+
+# ------------------------------------------------------------------------------- template
+
+
+def localised_fields(fields, lang: str) -> tuple[Field, ...]:
+    """The fields with status and category words in the formulas in ``lang``."""
+    return tuple(Field(f.key, f.en, f.zh, f.kind, _localise(f.formula, lang) if f.formula else None,
+                       f.number_format) for f in fields)
+
+
+def build_template(lang: str = "en") -> openpyxl.Workbook:
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    sheets = {key: wb.create_sheet(zh if lang == "zh" else en) for key, (en, zh) in SHEETS.items()}
+    bold = Font(bold=True, size=13)
+    for key, ws in sheets.items():
+        ws["A1"] = f"xlsales — {ws.title}"
+        ws["A1"].font = bold
+    for name, (sheet, fields, top_left, _) in TABLES.items():
+        create_table(sheets[sheet], name, localised_fields(fields, lang), top_left, lang, width=15)
+    for i, (name, en, zh, _, fmt) in enumerate(HEADLINES, start=3):
+        ws = sheets["summary"]
+        ws.cell(i, 1, zh if lang == "zh" else en)
+        if fmt:
+            ws.cell(i, 2).number_format = fmt
+        define_name(wb, name, ws.title, f"$B${i}")
+    sheets["summary"].column_dimensions["A"].width = 36
+    sheets["summary"].column_dimensions["B"].width = 20
+    note = ("Edit probabilities, stale limits and norms here; the other sheets follow."
+            if lang != "zh" else "在此修改赢单概率、滞留天数和标准转化率，其他工作表随之更新。")
+    sheets["stages"]["A2"] = note
+    for key, ws in sheets.items():
+        if key != "stages":
+            ws.protection.sheet = True
+    _write_headlines(wb, lang, {name: 1 for name in TABLES})
+    _add_chart(wb, lang, 1)
+    return wb
+
+
+def _write_headlines(wb, lang: str, rows: dict[str, int]) -> None:
+    ranges = {}
+    for name, (_, fields, _, _) in TABLES.items():
+        ranges.update(table_ranges(wb, name, fields, rows[name]))
+    for name, en, zh, formula, fmt in HEADLINES:
+        cell = name_cell(wb, name)
+        label = cell.offset(0, -1)
+        if label.value in (None, en, zh):
+            label.value = zh if lang == "zh" else en
+        if formula:
+            cell.value = "=" + expand_formula(_localise(formula, lang), cell.row, {}, ranges)
+        if fmt:
+            cell.number_format = fmt
+
+
+def _add_chart(wb, lang: str, rows: int) -> None:
+    """A horizontal bar per stage (deals that reached it), widest at the top: a funnel. openpyxl
+    keeps charts it reads, so the old one is taken off first and the new one spans today's rows."""
+    ws, table = find_table(wb, "StageFunnel")
+    ws._charts = [c for c in ws._charts if _chart_title(c) not in CHART_TITLES]
+    ranges = table_ranges(wb, "StageFunnel", FUNNEL, rows)
+    _, stage_col, top, bottom = ranges[("StageFunnel", "stage")]
+    _, reached_col, _, _ = ranges[("StageFunnel", "reached")]
+    from openpyxl.utils import column_index_from_string
+    chart = BarChart()
+    chart.type = "bar"
+    chart.style = 10
+    chart.title = CHART_TITLES[1] if lang == "zh" else CHART_TITLES[0]
+    chart.legend = None
+    chart.y_axis.title = None
+    chart.x_axis.scaling.orientation = "maxMin"   # first stage on top
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    data = Reference(ws, min_col=column_index_from_string(reached_col), min_row=top - 1, max_row=bottom)
+    cats = Reference(ws, min_col=column_index_from_string(stage_col), min_row=top, max_row=bottom)
+    chart.add_data(data, titles_from_data=True)
+    chart.set_categories(cats)
+    chart.dataLabels = DataLabelList()
+    chart.dataLabels.showVal = True
+    chart.height, chart.width = 8, 16
+    ws.add_chart(chart, "A12" if rows < 8 else f"A{bottom + 3}")
+
+
+def _chart_title(chart) -> str | None:
+    try:
+        return "".join(r.t for p in chart.title.tx.rich.p for r in (p.r or []))
+    except AttributeError:
+        return None
+
+
+# ------------------------------------------------------------------------------- filling
+
+
+def table_frames(result: FunnelResult, lang: str = "en") -> dict[str, pd.DataFrame]:
+    """What Python writes into each table (formula columns are left to the workbook)."""
+    status = STATUS_LABELS["zh" if lang == "zh" else "en"]
+    category = CATEGORY_LABELS["zh" if lang == "zh" else "en"]
+    d = result.deals
+    deals = pd.DataFrame({
+        "id": d["id"], "rep": d["rep"], "team": d["team"],
+        "region": d["region"] if "region" in d else None, "customer": d["customer"] if "customer" in d else None,
+        "stage": d["stage"], "status": d["status"].map(status), "amount": d["amount"], "created": d["created"],
+        "stage_entered": d["stage_entered"], "expected_close": d["expected_close"], "closed_date": d["closed_date"],
+        "pushes": d["pushes"], "category": d["category"].map(category),
+    }).sort_values(["rep", "created", "id"], kind="stable")
+    stages = result.stages[["order", "stage", "probability", "stale_days", "norm"]]
+    frames = {
+        "Stages": stages,
+        "Deals": deals,
+        "StageFunnel": result.by_stage.rename(columns={"stage_no": "order"})[["order", "stage"]],
+        "TeamFunnel": result.by_team[["team", "bottleneck"]],
+        "RepFunnel": result.by_rep[["rep", "team", "bottleneck"]],
+        "Forecast": result.forecast[["rep", "team"]].assign(target=result.forecast["target"]),
+    }
+    if result.forecast["target"].isna().all():
+        frames["Forecast"] = frames["Forecast"].drop(columns="target")  # keep targets typed by hand
+    return frames
+
+
+def write_funnel_workbook(result: FunnelResult, path, lang: str = "en", template=None) -> Path:
+    """Fill the template, or refresh ``path`` in place when it exists (user columns, inputs and
+    styles survive), and save atomically."""
+    path = Path(path)
+    refreshing = path.exists()
+    if refreshing or template is not None:
+        wb = open_workbook(path if refreshing else template)
+    else:
+        shipped = template_path("funnel", lang)
+        wb = open_workbook(shipped) if shipped.exists() else build_template(lang)
+    frames = table_frames(result, lang)
+    rows = {name: len(frames[name]) for name in TABLES}
+    ranges = {}
+    for name, (_, fields, _, _) in TABLES.items():
+        ranges.update(table_ranges(wb, name, fields, rows[name]))
+    for name, (_, fields, _, key) in TABLES.items():
+        write_table(wb, name, localised_fields(fields, lang), frames[name], lang, key=list(key),
+                    formula_ranges=ranges)
+    for name, value in (("AsOf", result.as_of), ("PeriodStart", result.period_start),
+                        ("PeriodEnd", result.period_end)):
+        set_cell(name_cell(wb, name), pd.Timestamp(value).to_pydatetime())
+    bottleneck = result.summary.set_index("metric")["value"].get("bottleneck")
+    set_cell(name_cell(wb, "Bottleneck"), bottleneck if isinstance(bottleneck, str) else None)
+    _write_headlines(wb, lang, rows)
+    _highlight(wb, ranges, rows)
+    _add_chart(wb, lang, rows["StageFunnel"])
+    return save_atomic(wb, path)
+
+
+def _highlight(wb, ranges: dict, rows: dict) -> None:
+    """Stale deals red, slipped deals amber (whole row), the bottleneck stage in the funnel."""
+    rules = (("Deals", ("id", "cycle_days"), "stale", STALE_FILL),
+             ("Deals", ("id", "cycle_days"), "slipped", SLIPPED_FILL),
+             ("StageFunnel", ("order", "slipped"), "vs_norm", BOTTLENECK_FILL))
+    for table, (first, last), flag, fill in rules:
+        ws, _ = find_table(wb, table)
+        _, c1, top, bottom = ranges[(table, first)]
+        _, c2, _, _ = ranges[(table, last)]
+        _, fc, _, _ = ranges[(table, flag)]
+        target = f"{c1}{top}:{c2}{bottom}"
+        if flag == "vs_norm":
+            mine = f"AND(ISNUMBER(${fc}{top}),"
+            formula = f"{mine}${fc}{top}=MIN(${fc}${top}:${fc}${bottom}))"
+        else:
+            mine = formula = f"${fc}{top}=1"
+        _drop_rules(ws, mine)
+        ws.conditional_formatting.add(target, FormulaRule(formula=[formula], fill=fill))
+
+
+def _drop_rules(ws, mine: str) -> None:
+    """Remove this module's earlier rule (its formula starts with ``mine``); the user's stay."""
+    from openpyxl.formatting.formatting import ConditionalFormattingList
+    kept = ConditionalFormattingList()
+    for cf in ws.conditional_formatting:
+        for rule in cf.rules:
+            if not any(str(f).startswith(mine) for f in (rule.formula or [])):
+                kept.add(str(cf.sqref), rule)
+    ws.conditional_formatting = kept
+
+
+# ------------------------------------------------------------------------------- demo entry point
+
+
+def funnel_report(company, out_dir, lang: str = "en", as_of=None, targets: pd.DataFrame | None = None,
+                  opportunities: pd.DataFrame | None = None, stages: pd.DataFrame | None = None,
+                  period: str = "year") -> tuple[list[Path], pd.DataFrame]:
+    """The funnel workbook for a company (the sample company's reps, and its sample opportunities
+    unless ``opportunities`` is given) in ``out_dir``; returns the paths written and the headline
+    figures (metric, value)."""
+    from xlsales.io.opportunities import with_rep_details
+    from xlsales.core.stages import default_stages
+    from xlsales.sample.opportunities import sample_opportunities
+
+    as_of = pd.Timestamp(as_of if as_of is not None else company.as_of)
+    stages = stages if stages is not None else default_stages(lang)
+    if opportunities is None:
+        opportunities = sample_opportunities(company, as_of=as_of, lang=lang)
+        labels = STATUS_LABELS["zh" if lang == "zh" else "en"]
+        opportunities["status"] = opportunities["status"].map({v: k for k, v in labels.items()})
+    deals = with_rep_details(opportunities, company.reps)
+    result = analyse_funnel(deals, stages, as_of, targets, period)
+    path = write_funnel_workbook(result, Path(out_dir) / "funnel.xlsx", lang)
+    return [path], result.summary
