@@ -211,3 +211,21 @@ def test_million_rows_load_quickly(tmp_path):
     loaded = load_orders(path)
     assert time.perf_counter() - start < 12  # a few seconds; slack for a busy CI machine
     assert len(loaded) == n and loaded.index[-1] == n + 1
+
+
+def test_title_rows_above_the_header_are_skipped(tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["2026年3月销售明细"])
+    sheet.append(["单位：元"])
+    sheet.append(["日期", "销售代表", "金额"])
+    sheet.append([dt.datetime(2026, 3, 31), "张伟", 1234.5])
+    sheet.append([dt.datetime(2026, 3, 31), "李娜", "x"])
+    path = tmp_path / "report.xlsx"
+    book.save(path)
+    problems = []
+    frame = load_orders(path, problems)
+    assert problems == ["report.xlsx, row 5, column 金额: 'x' is not a number"]
+    assert list(frame.index) == [4, 5]
+    assert frame.loc[4, "amount"] == 1234.5
+    assert detect_kind(path) == "orders"

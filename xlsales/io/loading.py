@@ -106,6 +106,12 @@ def read_headers(path, kind: str | None = None) -> list[str]:
     return headers
 
 
+def header_candidates(path, kind: str | None = None, rows: int = 11) -> list[list[str]]:
+    """The first few rows as text: the header is one of them when a report title sits above it."""
+    headers, cells = _read_cells(path, kind, nrows=rows)
+    return [headers, *(["" if pd.isna(v) else str(v) for v in _as_text(cells.loc[r])] for r in cells.index)]
+
+
 def _read_cells(path, kind=None, nrows=None) -> tuple[list[str], pd.DataFrame]:
     """Headers and the data cells (columns 0..n-1, index = spreadsheet row), blank rows dropped."""
     path = Path(path)
@@ -291,7 +297,8 @@ def load_table(path, schema: Schema, problems: list | None = None) -> pd.DataFra
 def _load(path, schema: Schema, found: list[str]) -> pd.DataFrame:
     name = Path(path).name
     headers, cells = _read_cells(path, schema.kind)
-    positions = _match_headers(headers, schema, name, found)
+    header_row, headers, cells = _find_header_row(headers, cells, schema)
+    positions = _match_headers(headers, schema, name, found, header_row)
     missing = [c for c in schema.columns if c.required and c.name not in positions]
     for column in missing:
         found.append(f"{name}: missing column {column.label}")
@@ -320,18 +327,36 @@ def _load(path, schema: Schema, found: list[str]) -> pd.DataFrame:
     return frame
 
 
-def _match_headers(headers, schema: Schema, name: str, found: list[str]) -> dict[str, int]:
+def _find_header_row(headers, cells, schema: Schema, look_ahead: int = 10):
+    """The header row: row 1, unless a report title sits above it (``2026年3月销售明细``), then the
+    first of the next few rows holding every required column."""
+    required = {c.name for c in schema.columns if c.required}
+    lookup = schema.lookup()
+
+    def complete(row_headers) -> bool:
+        return required <= {lookup[k].name for k in map(normalize_header, row_headers) if k in lookup}
+
+    if complete(headers):
+        return 1, headers, cells
+    for row in cells.index[:look_ahead]:
+        candidate = ["" if pd.isna(v) else str(v) for v in _as_text(cells.loc[row])]
+        if complete(candidate):
+            return row, [h or _column_letter(i) for i, h in enumerate(candidate)], cells.loc[row + 1:]
+    return 1, headers, cells
+
+
+def _match_headers(headers, schema: Schema, name: str, found: list[str], header_row: int = 1) -> dict[str, int]:
     lookup = schema.lookup()
     positions: dict[str, int] = {}
     seen: dict[str, str] = {}
     for i, header in enumerate(headers):
         key = normalize_header(header)
         if key in seen:
-            found.append(f"{name}, row 1, column {header}: duplicate header (same as column {seen[key]})")
+            found.append(f"{name}, row {header_row}, column {header}: duplicate header (same as column {seen[key]})")
             continue
         column = lookup.get(key)
         if column is not None and column.name in positions:
-            found.append(f"{name}, row 1, column {header}: duplicate header "
+            found.append(f"{name}, row {header_row}, column {header}: duplicate header "
                          f"(column {headers[positions[column.name]]} is also {column.name})")
             continue
         seen[key] = header

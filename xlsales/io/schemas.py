@@ -7,7 +7,7 @@ import pandas as pd
 
 from xlsales.errors import InputFileError
 from xlsales.io.loading import (
-    MAX_PROBLEMS, Column, Problems, Schema, capped, load_table, normalize_header, problem_at, raise_if_any, read_headers,
+    MAX_PROBLEMS, Column, Problems, Schema, capped, load_table, normalize_header, problem_at, raise_if_any, header_candidates,
 )
 
 REP = Column("rep", ("销售代表", "销售", "业务员", "销售人员", "代表", "sales rep", "salesperson", "owner", "负责人"))
@@ -94,10 +94,10 @@ def detect_kind(path) -> str:
     name = Path(path).name.lower()
     scores = {}
     for kind, schema in SCHEMAS.items():
-        # In a workbook each kind may have its own sheet.
-        headers = {normalize_header(h) for h in read_headers(path, kind)}
+        # In a workbook each kind may have its own sheet; a title may sit above the header.
         lookup = schema.lookup()
-        known = {lookup[h].name for h in headers if h in lookup}
+        known = max(({lookup[k].name for k in map(normalize_header, row) if k in lookup}
+                     for row in header_candidates(path, kind)), key=len)
         has_required = all(c.name in known for c in schema.columns if c.required)
         hinted = any(word in name for word in NAME_HINTS[kind])
         scores[kind] = (len(known), has_required, hinted)
