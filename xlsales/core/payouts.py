@@ -311,13 +311,14 @@ class _Working:
         plan, pnos = self.plan, self.pnos
         R, P = self.factor.shape
         M = len(plan.measures)
-        region = _text(roster, "region")
-        team = _text(roster, "team")
         period_labels = periods_.labels(pnos, plan.period)
+        rep_of = lambda r: pd.Categorical.from_codes(r, self.reps)  # noqa: E731
+        region, team = _codes(roster, "region"), _codes(roster, "team")
+        period_of = lambda p: pd.Categorical.from_codes(p, period_labels)  # noqa: E731
         rp_r, rp_p = np.divmod(np.arange(R * P), P)
         payouts = pd.DataFrame({
-            "rep": self.reps.to_numpy()[rp_r], "region": region[rp_r], "team": team[rp_r],
-            "pno": pnos[rp_p], "period": period_labels[rp_p], "factor": self.factor.ravel(),
+            "rep": rep_of(rp_r), "region": region(rp_r), "team": team(rp_r),
+            "pno": pnos[rp_p], "period": period_of(rp_p), "factor": self.factor.ravel(),
             "commission": self.commission.ravel(), "plan_cap": self.plan_cap.ravel(),
             "plan_cap_adj": self.plan_cap_adj.ravel(), "clawbacks": self.clawbacks.ravel(),
             "awards": self.award_total.ravel(), "earned": self.earned.ravel(), "draw": self.draw.ravel(),
@@ -329,8 +330,8 @@ class _Working:
         rpm_r, rpm_p = np.divmod(rpm_rp, P)
         keys = np.asarray(plan.measure_keys, dtype=object)
         measures = pd.DataFrame({
-            "rep": self.reps.to_numpy()[rpm_r], "region": region[rpm_r], "team": team[rpm_r],
-            "pno": pnos[rpm_p], "period": period_labels[rpm_p], "measure": keys[rpm_m],
+            "rep": rep_of(rpm_r), "region": region(rpm_r), "team": team(rpm_r),
+            "pno": pnos[rpm_p], "period": period_of(rpm_p), "measure": pd.Categorical.from_codes(rpm_m, keys),
             "achieved": self.achieved.ravel(), "returns": self.returns.ravel(), "quota": self.quota.ravel(),
             "factor": np.repeat(self.factor.ravel(), M), "quota_prorated": self.quota_p.ravel(),
             "attainment": self.attainment.ravel(), "ytd_achieved": self.ytd_achieved.ravel(),
@@ -351,15 +352,17 @@ class _Working:
         rp = cat["r"] * P + cat["p"]
         starts = np.r_[0, np.flatnonzero(np.diff(rp)) + 1]
         seq = np.arange(rp.size) - np.repeat(starts, np.diff(np.r_[starts, rp.size])) + 1
-        measure = np.where(cat["measure"] >= 0, keys[np.clip(cat["measure"], 0, None)], None)
-        kinds = np.asarray(LINE_KINDS, dtype=object)
-        names = np.asarray([a.name for a in self.plan.awards] + [None], dtype=object)
         is_award = cat["kind"] == LINE_KINDS.index("award")
-        award = np.where(is_award, names[np.where(is_award, cat["tier"] - 1, -1)], None)
+        names = list(dict.fromkeys(a.name for a in self.plan.awards))
+        award_codes = np.asarray([names.index(a.name) for a in self.plan.awards] + [-1], dtype=np.int64)
+        award = award_codes[np.where(is_award, cat["tier"] - 1, -1)]
         return pd.DataFrame({
-            "rep": self.reps.to_numpy()[cat["r"]], "period": period_labels[cat["p"]], "pno": self.pnos[cat["p"]],
-            "seq": seq, "kind": kinds[cat["kind"]], "measure": measure,
-            "tier": cat["tier"].astype(np.int64), "award": award, "lower": cat["lower"], "upper": cat["upper"],
+            "rep": pd.Categorical.from_codes(cat["r"], self.reps),
+            "period": pd.Categorical.from_codes(cat["p"], period_labels), "pno": self.pnos[cat["p"]],
+            "seq": seq, "kind": pd.Categorical.from_codes(cat["kind"], LINE_KINDS),
+            "measure": pd.Categorical.from_codes(cat["measure"], keys),
+            "tier": cat["tier"].astype(np.int64), "award": pd.Categorical.from_codes(award, names),
+            "lower": cat["lower"], "upper": cat["upper"],
             "base": cat["base"], "rate": cat["rate"], "amount": cat["amount"],
         })
 
@@ -381,3 +384,9 @@ def _text(roster, column) -> np.ndarray:
     if column not in roster.columns:
         return np.full(len(roster), "", dtype=object)
     return roster[column].astype(object).where(roster[column].notna(), "").astype(str).to_numpy(dtype=object)
+
+
+def _codes(roster, column):
+    """rows → a categorical of the roster's ``column`` at those rows (cheap for many rows)."""
+    codes, uniques = pd.factorize(pd.Series(_text(roster, column)))
+    return lambda rows: pd.Categorical.from_codes(codes[rows], uniques)
