@@ -165,7 +165,7 @@ CHECKS = (
 )
 
 TABLES = {  # table name: (sheet key, fields, top-left, row key)
-    "MeasurePlans": ("assumptions", MEASURE_PLANS, "A15", ["measure"]),
+    "MeasurePlans": ("assumptions", MEASURE_PLANS, "A18", ["measure"]),
     "Reps": ("reps", REPS, "A1", ["rep"]),
     "History": ("history", HISTORY, "A1", ["measure", "rep", "month"]),
     "TargetGrid": ("grid", GRID, "A3", ["measure", "rep"]),
@@ -202,27 +202,30 @@ def build_template(lang: str = "en") -> openpyxl.Workbook:
                           "=MIN(MAX(AsOfDate-DATE(PlanYear,1,1)+1,0),DaysTotal)")
     for cell in (a["B11"], a["B12"]):
         cell.fill, cell.protection = PatternFill(), Protection(locked=True)
-    a.cell(13, 1, "已过月份占比" if lang == "zh" else "Share of each month elapsed")
+    a.cell(15, 1, "已过月份占比" if lang == "zh" else "Share of each month elapsed")
     for m in range(1, 13):
-        cell = a.cell(13, 2 + m)
+        a.cell(14, 2 + m, f"{m}月" if lang == "zh" else MONTHS_EN[m - 1]).font = Font(bold=True)
+        cell = a.cell(15, 2 + m)
         cell.value = (f"=MAX(0,MIN(1,(AsOfDate-DATE(PlanYear,{m},1)+1)/"
                       f"DAY(EOMONTH(DATE(PlanYear,{m},1),0))))")
         cell.number_format = SHARE
-        a.cell(12, 2 + m, f"{m}月" if lang == "zh" else MONTHS_EN[m - 1])
-    define_name(wb, "ElapsedShare", a.title, "$C$13:$N$13")
-    a["D3"], a["D4"] = ("StatusBehind", "StatusOnPace")
+    define_name(wb, "ElapsedShare", a.title, "$C$15:$N$15")
+    a["D3"], a["D4"] = ("状态文字" if lang == "zh" else "Status words", None)
     a["E3"], a["E4"] = ("落后", "正常") if lang == "zh" else ("Behind", "On pace")
+    for cell in (a["E3"], a["E4"]):
+        cell.protection, cell.fill = Protection(locked=False), INPUT_FILL
     define_name(wb, "StatusBehind", a.title, "$E$3")
     define_name(wb, "StatusOnPace", a.title, "$E$4")
-    a.column_dimensions["A"].width = 48
-    a.column_dimensions["B"].width = 16
     for name, (sheet_key, fields, top_left, _) in TABLES.items():
         ws = sheets[sheet_key]
-        create_table(ws, name, fields, top_left, lang, width=14)
+        create_table(ws, name, fields, top_left, lang, width=None if sheet_key == "assumptions" else 14)
+        first_row = ws[top_left].row + 1
         for f in fields:
             if f.kind == INPUT:
-                col = _column_of(ws, name, f.key, fields)
-                ws.cell(ws.tables[name].ref and int(top_left[1:]) + 1, col).fill = INPUT_FILL
+                ws.cell(first_row, _column_of(ws, name, f.key, fields)).fill = INPUT_FILL
+    a.column_dimensions["A"].width = 46
+    for col in "BCDEFGHIJKLMN":
+        a.column_dimensions[col].width = 15
     _titles(sheets, lang)
     _conditional_formats(wb, sheets)
     for key in PROTECTED:
@@ -425,7 +428,7 @@ def read_monthly_targets(path) -> pd.DataFrame:
     """measure, region, team, rep, month, target from a targets workbook (as last refreshed)."""
     wb = open_workbook(path)
     year = int(name_cell(wb, "PlanYear").value)
-    grid = read_table(wb, "TargetGrid", GRID)
+    grid = read_table(wb, "TargetGrid", GRID)[["measure", "region", "team", "rep", *MONTH_KEYS]]
     long = grid.melt(id_vars=["measure", "region", "team", "rep"], value_vars=list(MONTH_KEYS),
                      var_name="key", value_name="target")
     long["month"] = pd.to_datetime({"year": year, "month": long["key"].str[1:].astype(int), "day": 1})
@@ -473,3 +476,39 @@ def refresh_targets_workbook(path, who: str | None = None) -> Path:
         raise WorkbookError(f"{Path(path).name}: cannot read the assumptions: {error}") from error
     plan = plan_targets(history, roster, settings, overrides)
     return write_targets_workbook(plan, path, as_of, who=who)
+
+
+def plan_from_orders(orders: pd.DataFrame, roster: pd.DataFrame, year: int | None = None,
+                     as_of=None, overrides: pd.DataFrame | None = None, **settings) -> tuple[TargetPlan, object]:
+    """History from order lines, then the decomposition; ``year`` defaults to the as-of year and
+    ``as_of`` to the last order date."""
+    from xlsales.core.decomposition import monthly_history
+
+    as_of = pd.Timestamp(as_of) if as_of is not None else orders["date"].max().normalize()
+    year = year or as_of.year
+    history = monthly_history(orders)
+    plan = plan_targets(history, roster.reset_index(drop=True), PlanSettings(year=year, **settings), overrides)
+    return plan, as_of
+
+
+def targets_report(orders: pd.DataFrame, roster: pd.DataFrame, out_path, lang: str = "en",
+                   year: int | None = None, as_of=None, who: str | None = None, **settings):
+    """Plan and write the targets workbook. An existing workbook at ``out_path`` is refreshed and its
+    overrides are kept. Returns (path, plan, pacing frame)."""
+    out_path = Path(out_path)
+    overrides = read_overrides(out_path) if out_path.exists() else None
+    plan, as_of = plan_from_orders(orders, roster, year, as_of, overrides, **settings)
+    path = write_targets_workbook(plan, out_path, as_of, lang=lang, who=who)
+    return path, plan, pacing(plan, as_of)
+
+
+def region_summary(plan: TargetPlan, pace: pd.DataFrame, measure: str = "revenue") -> pd.DataFrame:
+    """Target, actual to date, attainment and reps behind pace per region (for terminals and memos)."""
+    rows = pace[pace["measure"] == measure]
+    summary = rows.groupby("region").agg(target=("target", "sum"), actual=("actual_to_date", "sum"),
+                                         expected=("expected_to_date", "sum"),
+                                         behind=("behind_pace", "sum"), reps=("rep", "count"))
+    summary["attainment"] = summary["actual"] / summary["target"]
+    summary.loc["Total"] = summary.sum(numeric_only=True)
+    summary.loc["Total", "attainment"] = summary.loc["Total", "actual"] / summary.loc["Total", "target"]
+    return summary

@@ -1,0 +1,56 @@
+"""Pieces shared by the commands: loading the sales inputs together, options, output paths."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from xlsales.errors import InputError, InputFileError
+from xlsales.io.loading import capped
+from xlsales.io.schemas import check_orders_against_reps, load_orders, load_reps
+
+LANG_OPTION = click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+                           help="Language of labels and memos (zh = 简体中文).")
+
+
+def load_sales_inputs(orders_path, reps_path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Orders and reps, validated together; every problem in either file is reported at once."""
+    problems: list[str] = []
+    orders = load_orders(orders_path, problems)
+    reps = load_reps(reps_path, problems)
+    if not problems:
+        check_orders_against_reps(orders, reps, problems)
+    if problems:
+        raise InputFileError(capped(problems))
+    return orders, reps
+
+
+def parse_date(value, name: str) -> pd.Timestamp | None:
+    if value in (None, ""):
+        return None
+    try:
+        return pd.Timestamp(value).normalize()
+    except (ValueError, TypeError):
+        raise InputError(f"{name}: {value!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def parse_blend(text: str | None) -> tuple[tuple[str, float], ...] | None:
+    """'history=0.6,capacity=0.4' → (('history', 0.6), ('capacity', 0.4))."""
+    if not text:
+        return None
+    pairs = []
+    for part in text.replace("，", ",").split(","):
+        name, _, weight = part.partition("=")
+        try:
+            pairs.append((name.strip().lower(), float(weight)))
+        except ValueError:
+            raise InputError(f"--blend: {part.strip()!r} is not basis=weight (e.g. history=0.6)") from None
+    return tuple(pairs)
+
+
+def output_path(path: Path) -> Path:
+    path = Path(path)
+    if path.exists() and path.is_dir():
+        raise InputError(f"--out: {path} is a folder; give a file name such as {path / 'targets.xlsx'}")
+    return path

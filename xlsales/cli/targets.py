@@ -1,0 +1,70 @@
+"""``xlsales targets``: plan and split targets into the targets workbook, or refresh one in place."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from xlsales.cli import fail, main
+from xlsales.cli.display import text_table
+from xlsales.cli.common import LANG_OPTION, load_sales_inputs, output_path, parse_blend, parse_date
+from xlsales.core.decomposition import BASES, DEFAULT_ROUND_TO, MEASURES, MeasurePlan
+from xlsales.core.forecast import METHODS
+from xlsales.errors import InputError
+from xlsales.workbooks.binding import WorkbookError
+from xlsales.workbooks.targets import refresh_targets_workbook, region_summary, targets_report
+
+
+@main.command()
+@click.option("--orders", type=click.Path(dir_okay=False, path_type=Path), help="Orders file (actuals).")
+@click.option("--reps", type=click.Path(dir_okay=False, path_type=Path), help="Reps file.")
+@click.option("--out", "out", type=click.Path(path_type=Path), default=Path("targets.xlsx"), show_default=True,
+              help="Workbook to write; an existing one is refreshed and its overrides kept.")
+@click.option("--year", type=int, help="Plan year (default: the year of --as-of).")
+@click.option("--as-of", "as_of", help="Date to pace against (default: the last order date).")
+@click.option("--growth", type=float, default=0.15, show_default=True, help="Growth on the forecast, e.g. 0.15.")
+@click.option("--method", type=click.Choice(METHODS), default="avg", show_default=True,
+              help="Forecast over yearly history: avg, wma (weighted) or linear (trend).")
+@click.option("--window", type=int, default=1, show_default=True, help="Years of history the forecast uses.")
+@click.option("--basis", type=click.Choice(BASES), default="blend", show_default=True,
+              help="How regions and reps share the target.")
+@click.option("--blend", help="Blend weights, e.g. history=0.6,capacity=0.4 (with --basis blend).")
+@click.option("--buffer", type=float, default=0.0, show_default=True,
+              help="Over-assignment: reps carry the company target × (1 + buffer).")
+@click.option("--round-to", "round_to", type=float, help="Rounding unit of money targets (default 100).")
+@click.option("--refresh", "refresh", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Recompute this targets workbook from its own sheets (assumptions, reps, history, overrides).")
+@click.option("--who", help="Name for the revision log (default: your login).")
+@LANG_OPTION
+def targets(orders, reps, out, year, as_of, growth, method, window, basis, blend, buffer, round_to,
+            refresh, who, lang):
+    """Set next year's targets from history and split them: company → region → rep → month."""
+    try:
+        if refresh:
+            path = refresh_targets_workbook(refresh, who=who)
+            click.echo(f"refreshed {path}")
+            return
+        if not orders or not reps:
+            raise InputError("--orders and --reps are required (or --refresh WORKBOOK)")
+        orders_frame, reps_frame = load_sales_inputs(orders, reps)
+        measures = tuple(MeasurePlan(m, growth=growth, method=method, window=window,
+                                     round_to=(round_to or DEFAULT_ROUND_TO[m]) if m != "new_customers" else 1.0)
+                         for m in MEASURES)
+        settings = dict(measures=measures, basis=basis, buffer=buffer)
+        if blend:
+            settings["blend"] = parse_blend(blend)
+        path, plan, pace = targets_report(orders_frame, reps_frame, output_path(out), lang=lang, year=year,
+                                          as_of=parse_date(as_of, "--as-of"), who=who, **settings)
+    except (InputError, WorkbookError) as error:
+        fail(InputError(str(error)))
+    click.echo(f"wrote {path}")
+    click.echo(format_summary(region_summary(plan, pace), lang))
+
+
+def format_summary(summary, lang: str) -> str:
+    headers = ("区域", "目标", "已完成", "完成率", "落后人数") if lang == "zh" else (
+        "Region", "Target", "Actual", "Attained", "Behind pace")
+    rows = [(("合计" if lang == "zh" else "Total") if region == "Total" else region,
+             f"{row['target']:,.0f}", f"{row['actual']:,.0f}", f"{row['attainment']:.1%}", int(row["behind"]))
+            for region, row in summary.iterrows()]
+    return text_table(headers, rows)
