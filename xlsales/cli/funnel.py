@@ -1,0 +1,117 @@
+"""``xlsales funnel``: the funnel workbook from an opportunities file, the reps and (optionally) targets."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import pandas as pd
+from tqdm import tqdm
+
+from xlsales.cli import fail, main
+from xlsales.errors import InputError, InputFileError
+from xlsales.io.loading import Column, Schema, load_table
+
+TARGET_FILE = Schema("targets", (
+    Column("measure", ("指标",), required=False, default="revenue"),
+    Column("rep", ("销售代表", "销售", "业务员", "sales rep")),
+    Column("month", ("月份", "月"), kind="date"),
+    Column("target", ("目标", "目标金额", "quota", "指标金额"), kind="number"),
+    Column("region", ("区域", "大区"), required=False),
+    Column("team", ("团队", "小组"), required=False),
+))
+
+
+@main.command()
+@click.option("--opportunities", "opps_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Opportunities file (CSV, XLSX or Parquet).")
+@click.option("--reps", "reps_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Reps file (gives each deal its team and region).")
+@click.option("--stages", "stages_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Stage table (YAML, CSV or XLSX); default: 线索/需求分析/方案报价/商务谈判/赢单.")
+@click.option("--targets", "targets_book", type=click.Path(dir_okay=False, path_type=Path),
+              help="A targets workbook made by `xlsales targets` (its revenue targets are used).")
+@click.option("--target-file", "target_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Monthly targets as a table: rep, month, target (optional measure, region, team).")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Date the funnel is seen from (default: today).")
+@click.option("--period", type=click.Choice(["year", "quarter", "month"]), default="year", show_default=True,
+              help="Target period that holds the as-of date (forecast, gap, coverage).")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Workbook to write; an existing one is refreshed in place.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
+def funnel(opps_path, reps_path, stages_path, targets_book, target_file, as_of, period, out_path, lang):
+    """Funnel workbook: stages, deals, funnel by stage/team/rep, stale and slipped deals, forecast vs target."""
+    from xlsales.core.funnel_analysis import analyse_funnel
+    from xlsales.workbooks.funnel import write_funnel_workbook
+
+    if targets_book and target_file:
+        fail(InputError("give either --targets or --target-file, not both"))
+    as_of = pd.Timestamp(as_of or pd.Timestamp.today()).normalize()
+    steps = tqdm(total=3, desc="funnel", disable=not sys.stderr.isatty(), file=sys.stderr)
+    try:
+        deals, stages, targets = read_funnel_inputs(opps_path, reps_path, stages_path, targets_book,
+                                                    target_file, lang)
+        steps.update()
+        result = analyse_funnel(deals, stages, as_of, targets, period)
+        steps.update()
+        path = write_funnel_workbook(result, out_path, lang)
+        steps.update()
+    except InputError as error:
+        steps.close()
+        fail(error)
+    steps.close()
+    click.echo(f"wrote {path}")
+    for metric, value in result.summary.itertuples(index=False):
+        click.echo(f"  {metric:<20} {_show(value)}")
+
+
+def read_funnel_inputs(opps_path, reps_path, stages_path=None, targets_book=None, target_file=None,
+                       lang="en") -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """Load and check every input, reporting all problems at once (InputFileError)."""
+    from xlsales.io.opportunities import check_opportunities, load_stages, with_rep_details
+    from xlsales.io.schemas import load_opportunities, load_reps
+
+    problems: list[str] = []
+    reps = load_reps(reps_path, problems)
+    try:
+        stages = load_stages(stages_path, lang)
+    except InputFileError as error:
+        problems.extend(error.problems)
+        stages = None
+    opps = load_opportunities(opps_path, problems)
+    if stages is not None and not problems:
+        opps = check_opportunities(opps, stages, reps, problems)
+    targets = _targets(targets_book, target_file, problems)
+    if problems:
+        raise InputFileError(problems)
+    return with_rep_details(opps, reps), stages, targets
+
+
+def _targets(targets_book, target_file, problems) -> pd.DataFrame | None:
+    if target_file:
+        frame = load_table(target_file, TARGET_FILE, problems)
+        frame["month"] = frame["month"].dt.to_period("M").dt.to_timestamp()
+        return frame
+    if targets_book:
+        from xlsales.workbooks.binding import WorkbookError
+        from xlsales.workbooks.targets import read_monthly_targets
+
+        if not Path(targets_book).is_file():
+            problems.append(f"{Path(targets_book).name}: file not found ({targets_book})")
+            return None
+        try:
+            return read_monthly_targets(targets_book)
+        except (WorkbookError, KeyError, ValueError, TypeError) as error:
+            problems.append(f"{Path(targets_book).name}: not a targets workbook made by xlsales ({error})")
+    return None
+
+
+def _show(value) -> str:
+    if isinstance(value, str):
+        return value
+    if value is None or pd.isna(value):
+        return "-"
+    if float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.4f}" if abs(value) < 10 else f"{value:,.2f}"
