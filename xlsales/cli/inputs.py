@@ -40,7 +40,7 @@ def check(files, kind, stages):
     except InputError as error:
         fail(error)
     for path, frame in loaded:
-        if not any(p.startswith(f"{path.name}") for p in problems):
+        if not any(p.startswith((f"{path.name},", f"{path.name}:")) for p in problems):
             click.echo(f"OK {path}: {len(frame)} rows ({frame.attrs['kind']})")
     if problems:
         fail(InputFileError(capped(problems)))
@@ -57,11 +57,12 @@ def check_files(files, kind=None, stages=None) -> tuple[list[tuple[Path, pd.Data
             problems.extend(error.problems)
             continue
         loaded.append((Path(path), load_table(path, SCHEMAS[file_kind], problems)))
-    by_kind = {frame.attrs["kind"]: frame for _, frame in loaded}
+    # A file that could not be read at all loads empty; cross-checks against it would only add noise.
+    by_kind = {frame.attrs["kind"]: frame for _, frame in loaded if len(frame)}
     reps = by_kind.get("reps")
-    if reps is not None and "orders" in by_kind and not problems:
+    if reps is not None and "orders" in by_kind:
         check_orders_against_reps(by_kind["orders"], reps, problems)
-    if "opportunities" in by_kind and not problems:
+    if "opportunities" in by_kind:
         _check_opportunities(by_kind["opportunities"], reps, stages, problems)
     return loaded, problems
 
@@ -93,10 +94,11 @@ def sample_data(out_dir, seed, rep_count, months, file_format, lang):
     """Write the sample company's input files (reps, orders, opportunities), so you see the expected columns."""
     try:
         tables = sample_tables(seed, rep_count, months)
+        written = write_tables(tables, out_dir, file_format, lang)
     except InputError as error:
         fail(error)
-    for path in write_tables(tables, out_dir, file_format, lang):
-        click.echo(f"wrote {path} ({len(tables[_kind_of(path)])} rows)")
+    for path in written:
+        click.echo(f"wrote {path} ({len(tables[path.stem])} rows)")
 
 
 def sample_tables(seed=7, rep_count=40, months=30) -> dict[str, pd.DataFrame]:
@@ -116,17 +118,16 @@ def sample_tables(seed=7, rep_count=40, months=30) -> dict[str, pd.DataFrame]:
 
 
 def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path, file_format="csv", lang="en") -> list[Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(f"--out: cannot create the folder {out_dir}: {error.strerror or error}") from None
     written = []
     for kind, frame in tables.items():
         path = out_dir / f"{kind}{FORMATS[file_format]}"
         _write_atomically(_for_humans(frame, kind, lang), path, file_format, kind, lang)
         written.append(path)
     return written
-
-
-def _kind_of(path: Path) -> str:
-    return path.stem
 
 
 def _for_humans(frame: pd.DataFrame, kind: str, lang: str) -> pd.DataFrame:
