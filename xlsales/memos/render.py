@@ -1,0 +1,129 @@
+"""Rendering a memo context with Jinja2 into Markdown and self-contained HTML.
+
+- Templates run in a ``SandboxedEnvironment`` (a user's template cannot reach Python internals such as
+  ``''.__class__``) with ``StrictUndefined`` (a misspelt variable is an error, not an empty string).
+- Shipped templates live in ``xlsales/templates/memos/{en,zh}/``. A user folder given as ``templates``
+  overrides any of them by name: ``DIR/{lang}/NAME`` first, then ``DIR/NAME``, then the shipped one.
+- Each memo kind has one Markdown template ``KIND.md.j2``. In Markdown every value is escaped for
+  Markdown (a rep called ``*x*|y`` stays text and cannot break a table). HTML is that Markdown turned
+  into HTML by markdown-it (raw HTML disabled, so user data such as ``<script>`` is shown, never run),
+  wrapped in ``page.html.j2`` (autoescaped) with the CSS and the charts inlined as data URIs. A user may
+  instead ship ``KIND.html.j2``, which is then rendered directly with HTML autoescaping.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateNotFound
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup, escape
+from markdown_it import MarkdownIt
+
+from xlsales.memos import charts as charting
+from xlsales.memos.formatting import check_lang, filters
+
+SHIPPED = Path(__file__).resolve().parent.parent / "templates" / "memos"
+KINDS = ("monthly", "quarterly", "coaching", "statement")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
+_CHART_TOKEN = "XLSALESCHART{}END"
+_CHART_PARAGRAPH = re.compile(r"<p>XLSALESCHART(\w+)END</p>")
+
+
+def md_escape(value):
+    """Backslash-escape Markdown's special characters in text that comes from data."""
+    if isinstance(value, Markup) or not isinstance(value, str):
+        return value
+    return _MD_SPECIAL.sub(r"\\\1", value).replace("\n", " ")
+
+
+def _loader(lang: str, user_dir) -> ChoiceLoader:
+    paths = []
+    if user_dir is not None:
+        paths += [Path(user_dir) / lang, Path(user_dir)]
+    paths += [SHIPPED / lang, SHIPPED / "common"]
+    return ChoiceLoader([FileSystemLoader([str(p) for p in paths if p.is_dir()] or [str(SHIPPED / lang)])])
+
+
+@lru_cache(maxsize=16)
+def environment(lang: str, user_dir: str | None = None, html: bool = False) -> SandboxedEnvironment:
+    check_lang(lang)
+    env = SandboxedEnvironment(
+        loader=_loader(lang, user_dir), undefined=StrictUndefined, autoescape=html,
+        finalize=None if html else md_escape, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+    )
+    env.filters.update(filters(lang))
+    env.globals["lang"] = lang
+    return env
+
+
+@dataclass
+class Memo:
+    kind: str
+    title: str
+    markdown: str
+    html: str
+    charts: dict = field(default_factory=dict)
+    pdf_html: str | None = None   # the HTML LibreOffice turns into the PDF (PNG charts)
+
+
+_markdown = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
+
+
+def _title(markdown: str) -> str:
+    for line in markdown.splitlines():
+        if line.startswith("# "):
+            return line[2:].replace("\\", "").strip()
+    return ""
+
+
+def render_memo(context: dict, lang: str = "en", templates=None, pdf: bool = False, stem: str = "memo") -> Memo:
+    """Markdown and HTML (and, with ``pdf``, the HTML variant for PDF) of one memo context."""
+    kind = context["kind"]
+    user_dir = str(templates) if templates is not None else None
+    charts = charting.charts_for(context, lang, png=pdf)
+    md_env = environment(lang, user_dir, html=False)
+    chart_links = {name: Markup(f"![{md_escape(c.title)}]({stem}.{name}.svg)") for name, c in charts.items()}
+    markdown = md_env.get_template(f"{kind}.md.j2").render(context, chart=_chart_function(chart_links))
+    title = _title(markdown)
+    html = _html(context, kind, lang, user_dir, title, charts, use_png=False)
+    pdf_html = _html(context, kind, lang, user_dir, title, charts, use_png=True) if pdf else None
+    return Memo(kind, title, markdown, html, charts, pdf_html)
+
+
+def _chart_function(outputs: dict):
+    def chart(name: str):
+        return outputs.get(name, Markup(""))
+    return chart
+
+
+def _figure(chart: charting.Chart, use_png: bool) -> Markup:
+    source = chart.png_data_uri() if use_png else chart.svg_data_uri()
+    width = ' width="600"' if use_png else ""
+    return Markup('<figure class="chart"><img alt="{}" src="{}"{}></figure>').format(chart.title, source,
+                                                                                    Markup(width))
+
+
+def _html(context, kind, lang, user_dir, title, charts, use_png: bool) -> str:
+    env = environment(lang, user_dir, html=True)
+    figures = {name: _figure(c, use_png) for name, c in charts.items()}
+    try:
+        own = env.get_template(f"{kind}.html.j2")
+    except TemplateNotFound:
+        own = None
+    if own is not None:
+        body = Markup(own.render(context, chart=_chart_function(figures)))
+    else:
+        tokens = {name: Markup(_CHART_TOKEN.format(name)) for name in charts}
+        md = environment(lang, user_dir, html=False).get_template(f"{kind}.md.j2").render(
+            context, chart=_chart_function(tokens))
+        converted = _markdown.render(md)
+        body = Markup(_CHART_PARAGRAPH.sub(lambda m: str(figures.get(m[1], "")), converted))
+    page = env.get_template("page.html.j2")
+    return page.render(title=title, body=body, kind=kind, lang=lang, for_pdf=use_png)
+
+
+def escape_html(text) -> Markup:
+    return escape(text)

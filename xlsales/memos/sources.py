@@ -1,0 +1,86 @@
+"""From the other results (target plan, funnel analysis, commission engine) to the plain frames memos take.
+
+Only reshaping lives here: every figure is the one those results hold.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+FUNNEL_METRICS = ("win_rate", "avg_deal", "cycle_days", "velocity", "stale", "slipped", "open_deals")
+
+
+def targets_from_plan(plan, measure: str = "revenue") -> pd.DataFrame:
+    """rep, month, target of one measure from ``xlsales.core.decomposition.TargetPlan.monthly``."""
+    monthly = plan.monthly
+    return monthly.loc[monthly["measure"] == measure, ["rep", "month", "target"]].reset_index(drop=True)
+
+
+def _stage_rows(frame: pd.DataFrame) -> list[dict]:
+    rows = frame.rename(columns={"open_amount": "open_amount"})[
+        ["stage", "reached", "open_deals", "open_amount", "conversion"]]
+    return [{k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in r.items()}
+            for r in rows.to_dict("records")]
+
+
+def _metrics(row: pd.Series | dict) -> dict:
+    out = {}
+    for key in FUNNEL_METRICS:
+        value = row.get(key) if hasattr(row, "get") else None
+        out[key] = None if value is None or pd.isna(value) else value
+    return out
+
+
+def company_funnel(result) -> dict:
+    """The company funnel of a ``xlsales.core.funnel_analysis.FunnelResult``."""
+    summary = dict(zip(result.summary["metric"], result.summary["value"]))
+    return {
+        "stages": _stage_rows(result.by_stage),
+        "open": float(summary["open_pipeline"]), "weighted": float(summary["weighted_pipeline"]),
+        "coverage": summary.get("coverage"), "bottleneck": summary.get("bottleneck"),
+        "win_rate": summary.get("win_rate"), "avg_deal": summary.get("avg_deal"),
+        "cycle_days": summary.get("cycle_days"), "velocity": summary.get("velocity"),
+        "stale": summary.get("stale_deals"), "slipped": summary.get("slipped_deals"),
+        "open_deals": summary.get("open_deals"),
+    }
+
+
+def group_funnel(result, reps) -> dict | None:
+    """The funnel of a set of reps (a team, or one rep): stage counts summed, conversions recomputed."""
+    reps = list(reps)
+    stages = result.stage_by_rep[result.stage_by_rep["rep"].isin(reps)]
+    if stages.empty:
+        return None
+    summed = stages.groupby(["stage_no", "stage"], sort=True)[["reached", "open_deals", "open_amount"]].sum()
+    summed = summed.reset_index().assign(conversion=np.nan)
+    if len(reps) == 1:
+        summed["conversion"] = stages.sort_values("stage_no")["conversion"].to_numpy()
+    metrics = result.by_rep[result.by_rep["rep"].isin(reps)]
+    forecast = result.forecast[result.forecast["rep"].isin(reps)]
+    out = {"stages": _stage_rows(summed), "open": float(metrics["open_amount"].sum()),
+           "weighted": float(metrics["weighted"].sum()),
+           "stale": int(metrics["stale"].sum()), "slipped": int(metrics["slipped"].sum()),
+           "open_deals": int(metrics["open_deals"].sum())}
+    won, closed = metrics["won"].sum(), metrics["won"].sum() + metrics["lost"].sum()
+    out["win_rate"] = float(won / closed) if closed > 0 else None
+    out["avg_deal"] = float(metrics["won_amount"].sum() / won) if won > 0 else None
+    if len(reps) == 1 and len(metrics):
+        row = metrics.iloc[0]
+        out.update({"cycle_days": _float(row["cycle_days"]), "velocity": _float(row["velocity"]),
+                    "bottleneck": row["bottleneck"] if isinstance(row["bottleneck"], str) else None})
+        if len(forecast):
+            out["coverage"] = _float(forecast.iloc[0]["coverage"])
+    return out
+
+
+def _float(x):
+    return None if x is None or pd.isna(x) else float(x)
+
+
+def statement_inputs(result, rep: str, pno: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The lines and per-measure working of one rep and period from a ``CommissionResult``."""
+    lines = result.lines[(result.lines["rep"] == rep) & (result.lines["pno"] == pno)].sort_values("seq")
+    m = result.measures[(result.measures["rep"] == rep) & (result.measures["pno"] == pno)]
+    measures = pd.DataFrame({"measure": m["measure"], "quota": m["quota_prorated"], "achieved": m["achieved"],
+                             "attainment": m["attainment"], "weight": m["weight"]})
+    return lines, measures

@@ -1,0 +1,178 @@
+"""Which memos a review cycle produces, and for whom.
+
+For the month that holds ``as_of`` (and its quarter):
+- ``monthly`` and ``quarterly`` reviews of the company, and of each team with ``by_team``;
+- a ``coaching`` memo for every rep below the pace line in the month;
+- a commission ``statement`` for every rep the commission result pays in the month.
+
+File stems: ``monthly-2026-06``, ``monthly-2026-06-team-<team>``, ``quarterly-2026-Q2``,
+``coaching-2026-06-<rep>``, ``statement-2026-06-<rep>`` (names made file-safe, Chinese kept).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from xlsales.memos import sources
+from xlsales.memos.coaching import coaching_context
+from xlsales.memos.context import rep_pacing, review_context, roster
+from xlsales.memos.periods import Period, period as make_period
+from xlsales.memos.statement import statement_context
+from xlsales.memos.write import FORMATS, render_and_write, safe_name
+
+KINDS = ("monthly", "quarterly", "coaching", "statement")
+
+
+@dataclass
+class MemoInputs:
+    orders: pd.DataFrame
+    reps: pd.DataFrame
+    targets: pd.DataFrame          # rep, month, target (or pass a TargetPlan to ``memo_inputs``)
+    month: Period
+    company: str = ""
+    funnel: object = None          # xlsales.core.funnel_analysis.FunnelResult
+    commission: object = None      # xlsales.core.payouts.CommissionResult
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def quarter(self) -> Period:
+        return make_period(f"{self.month.start.year}-Q{(self.month.start.month - 1) // 3 + 1}", self.month.as_of)
+
+    def people(self) -> pd.DataFrame:
+        if "people" not in self._cache:
+            self._cache["people"] = roster(self.reps, self.targets, self.orders)
+        return self._cache["people"]
+
+    def pacing(self) -> pd.DataFrame:
+        """The month's pacing of every rep (computed once)."""
+        if "pacing" not in self._cache:
+            self._cache["pacing"] = rep_pacing(self.orders, self.targets, self.people(), self.month)
+        return self._cache["pacing"]
+
+    def laggards(self) -> list[str]:
+        table = self.pacing()
+        return sorted(table.loc[table["below_pace"], "rep"])
+
+    def paid_reps(self) -> list[str]:
+        if self.commission is None:
+            return []
+        pno = self._pno()
+        return sorted(self.commission.payouts.loc[self.commission.payouts["pno"] == pno, "rep"].astype(str))
+
+    def _pno(self) -> int:
+        from xlsales.core import periods as commission_periods
+        freq = self.commission.plan.period
+        label = self.month.label if freq == "month" else self.quarter.label
+        return commission_periods.parse(label, freq)
+
+
+def memo_inputs(orders, reps, targets, as_of=None, company: str = "", funnel=None, commission=None) -> MemoInputs:
+    """``targets``: rep/month/target frame or a TargetPlan; ``as_of`` defaults to the last order's date."""
+    if hasattr(targets, "monthly"):
+        targets = sources.targets_from_plan(targets)
+    as_of = pd.Timestamp(as_of) if as_of is not None else pd.to_datetime(orders["date"]).max()
+    month = make_period(as_of.strftime("%Y-%m"), as_of)
+    return MemoInputs(orders, reps, targets, month, company, funnel, commission)
+
+
+def company_items(inp: MemoInputs, kinds=KINDS) -> list[tuple[str, dict]]:
+    funnel = sources.company_funnel(inp.funnel) if inp.funnel is not None else None
+    items = []
+    if "monthly" in kinds:
+        items.append((f"monthly-{inp.month.label}",
+                      review_context(inp.orders, inp.reps, inp.targets, inp.month, company=inp.company, funnel=funnel)))
+    if "quarterly" in kinds:
+        items.append((f"quarterly-{inp.quarter.label}",
+                      review_context(inp.orders, inp.reps, inp.targets, inp.quarter, company=inp.company,
+                                     funnel=funnel)))
+    return items
+
+
+def teams(inp: MemoInputs) -> list[str]:
+    return sorted(t for t in inp.people()["team"].unique() if t)
+
+
+def team_items(inp: MemoInputs, team: str, kinds=KINDS) -> list[tuple[str, dict]]:
+    members = inp.people().loc[inp.people()["team"] == team, "rep"]
+    funnel = sources.group_funnel(inp.funnel, members) if inp.funnel is not None else None
+    items = []
+    if "monthly" in kinds:
+        items.append((f"monthly-{inp.month.label}-team-{safe_name(team)}",
+                      review_context(inp.orders, inp.reps, inp.targets, inp.month, scope=("team", team),
+                                     company=inp.company, funnel=funnel)))
+    return items
+
+
+def rep_items(inp: MemoInputs, rep: str, kinds=KINDS) -> list[tuple[str, dict]]:
+    """The coaching memo (if the rep is behind the pace line) and the statement (if paid) of one rep."""
+    items = []
+    if "coaching" in kinds and rep in set(inp.laggards()):
+        funnel = peer_funnel = None
+        if inp.funnel is not None:
+            info = inp.people().set_index("rep").loc[rep]
+            peers = inp.people().loc[inp.people()["team"] == info["team"], "rep"] if info["team"] else [rep]
+            funnel = sources.group_funnel(inp.funnel, [rep])
+            peer_funnel = sources.group_funnel(inp.funnel, peers)
+        items.append((f"coaching-{inp.month.label}-{safe_name(rep)}",
+                      coaching_context(inp.orders, inp.reps, inp.targets, inp.month, rep, funnel, peer_funnel,
+                                       inp.company, table=inp.pacing())))
+    if "statement" in kinds and inp.commission is not None and rep in set(inp.paid_reps()):
+        items.append((f"statement-{inp.month.label}-{safe_name(rep)}", statement_item(inp, rep)))
+    return items
+
+
+def statement_item(inp: MemoInputs, rep: str) -> dict:
+    pno = inp._pno()
+    lines, measures = sources.statement_inputs(inp.commission, rep, pno)
+    info = inp.people().set_index("rep").loc[rep].to_dict() if rep in set(inp.people()["rep"]) else {}
+    plan = inp.commission.plan
+    measures["mode"] = measures["measure"].map({m.key: m.mode for m in plan.measures})
+    labels = {m.key: {"en": m.label("en"), "zh": m.label("zh")} for m in plan.measures}
+    p = inp.month if plan.period == "month" else inp.quarter
+    return statement_context({"rep": rep, **info}, p, lines, measures, labels, inp.company)
+
+
+def summary_frame(items: list[tuple[str, dict]]) -> pd.DataFrame:
+    """One row per memo: file stem, kind, subject, and its headline figures."""
+    rows = []
+    for stem, ctx in items:
+        kind = ctx["kind"]
+        if kind in ("monthly", "quarterly"):
+            subject = ctx["scope"]["name"] if ctx["scope"] else (ctx["company"] or "company")
+            figures = {"target": ctx["total"]["target"], "actual": ctx["total"]["actual"],
+                       "attainment": ctx["total"]["attainment"], "laggards": len(ctx["laggards"])}
+        elif kind == "coaching":
+            subject = ctx["rep"]["rep"]
+            figures = {"target": ctx["rep"]["target"], "actual": ctx["rep"]["actual"],
+                       "attainment": ctx["rep"]["attainment"], "gap": ctx["gap"]}
+        else:
+            subject = ctx["rep"]["rep"]
+            figures = {"payout": ctx["total"]}
+        rows.append({"memo": stem, "kind": kind, "subject": subject, "period": ctx["period"]["label"], **figures})
+    columns = ["memo", "kind", "subject", "period", "target", "actual", "attainment", "gap", "laggards", "payout"]
+    return pd.DataFrame(rows).reindex(columns=columns)
+
+
+def all_items(inp: MemoInputs, kinds=KINDS, by_team: bool = True, reps=None) -> list[tuple[str, dict]]:
+    items = company_items(inp, kinds)
+    if by_team:
+        for team in teams(inp):
+            items += team_items(inp, team, kinds)
+    for rep in (reps if reps is not None else sorted(inp.people()["rep"])):
+        items += rep_items(inp, rep, kinds)
+    return items
+
+
+def write_memos(orders, reps, targets, out_dir, lang: str = "en", *, as_of=None, company: str = "", funnel=None,
+                commission=None, kinds=KINDS, formats=FORMATS, templates=None, by_team: bool = True
+                ) -> tuple[list[Path], pd.DataFrame]:
+    """Every memo of the review cycle for ``as_of``'s month, written to ``out_dir``.
+
+    Returns the written paths and a summary frame (one row per memo with its headline figures).
+    """
+    inp = memo_inputs(orders, reps, targets, as_of, company, funnel, commission)
+    items = all_items(inp, kinds, by_team)
+    paths = render_and_write(items, out_dir, lang, formats, templates)
+    return paths, summary_frame(items)
