@@ -214,3 +214,10 @@ def test_refresh_of_a_copy_keeps_user_styles(company, tmp_path):
     refresh_targets_workbook(tmp_path / "copy.xlsx")
     ws, _ = find_table(openpyxl.load_workbook(tmp_path / "copy.xlsx"), "TargetGrid")
     assert ws.cell(4, 1).font.bold and ws.cell(4, 1).font.color.rgb == "00FF0000"
+
+
+def test_same_inputs_give_identical_files(company, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1782777600")
+    first, _, _ = targets_report(company.orders, company.reps, tmp_path / "a" / "t.xlsx")
+    second, _, _ = targets_report(company.orders, company.reps, tmp_path / "b" / "t.xlsx")
+    assert first.read_bytes() == second.read_bytes()

@@ -16,8 +16,9 @@ import copy
 import os
 import re
 import tempfile
+import zipfile
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -310,19 +311,45 @@ def open_workbook(path) -> openpyxl.Workbook:
     return openpyxl.load_workbook(path)
 
 
-def save_atomic(wb, path) -> Path:
-    """Save beside the target and replace it in one step, so a good file is never half-overwritten."""
+def save_atomic(wb, path, stamp: datetime | None = None) -> Path:
+    """Save beside the target and replace it in one step, so a good file is never half-overwritten.
+
+    The file is deterministic: zip entries carry a fixed date, and the document's created/modified
+    properties are ``stamp`` — by default $SOURCE_DATE_EPOCH when set, else the current time (the one
+    thing that differs between two builds of the same inputs; ``xlsales build`` fixes it).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if stamp is None and os.environ.get("SOURCE_DATE_EPOCH"):
+        stamp = datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), tz=timezone.utc).replace(tzinfo=None)
     handle, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
     os.close(handle)
     try:
         wb.save(tmp)
+        _normalise_zip(tmp, stamp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return path
+
+
+_CORE_DATES = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
+
+
+def _normalise_zip(path, stamp: datetime | None) -> None:
+    """Rewrite the package with fixed entry dates (and document dates, when ``stamp`` is given)."""
+    with zipfile.ZipFile(path) as source:
+        entries = [(info, source.read(info.filename)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in entries:
+            if stamp is not None and info.filename == "docProps/core.xml":
+                text = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+                data = _CORE_DATES.sub(lambda m: m.group(1) + text + m.group(3), data)
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            target.writestr(fixed, data)
 
 
 # ---------------------------------------------------------------------------------------------
