@@ -24,6 +24,7 @@ EXPECTED = {
     "utf16.csv": "utf16.csv: cannot read the file as UTF-8 or GBK text; save it from Excel as 'CSV UTF-8' or 'CSV'",
     "gbk_bad_collected.csv": "gbk_bad_collected.csv, row 2, column 回款: 'abc' is not a number",
     "duplicate_header.csv": "duplicate_header.csv, row 1, column Amount: duplicate header (same as column amount)",
+    "stray_comma.csv": "stray_comma.csv, row 3: 4 cells but the header has 3; check for a stray comma",
     "bad_active.csv": "bad_active.csv, row 2, column active: "
                       "'maybe' is not yes/no (use yes/no, true/false, 1/0 or 是/否)",
 }

@@ -229,3 +229,32 @@ def test_title_rows_above_the_header_are_skipped(tmp_path):
     assert list(frame.index) == [4, 5]
     assert frame.loc[4, "amount"] == 1234.5
     assert detect_kind(path) == "orders"
+
+
+@pytest.mark.parametrize(("name", "content", "problem"), [
+    ("h.xlsx", [["date", "rep", "amount"]], "h.xlsx: no data rows below the header"),
+    ("e.xlsx", [], "e.xlsx: the file is empty"),
+])
+def test_empty_workbooks(tmp_path, name, content, problem):
+    book = openpyxl.Workbook()
+    for row in content:
+        book.active.append(row)
+    book.save(tmp_path / name)
+    with pytest.raises(InputFileError) as raised:
+        load_orders(tmp_path / name)
+    assert raised.value.problems == [problem]
+
+
+def test_unsupported_and_damaged_files(tmp_path):
+    (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")
+    (tmp_path / "bad.xlsx").write_text("not a zip")
+    problems = []
+    load_orders(tmp_path / "old.xls", problems)
+    load_orders(tmp_path / "bad.xlsx", problems)
+    assert problems == ["old.xls: old .xls workbooks are not supported; save it as .xlsx or CSV",
+                        "bad.xlsx: cannot open it as an Excel workbook: File is not a zip file"]
+
+
+def test_read_raw_blanks_are_none(tmp_path):
+    raw = read_raw(write(tmp_path, "o.csv", "a,b\n1, \n"))
+    assert raw.loc[2, "b"] is None and raw.loc[2, "a"] == "1"

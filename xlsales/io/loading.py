@@ -38,6 +38,10 @@ class Column:
     nonnegative: bool = False
     default: object = None
 
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"column {self.name}: kind must be one of {', '.join(KINDS)}, not {self.kind!r}")
+
     @property
     def label(self) -> str:
         """The name with its Chinese alias, for messages: ``amount (金额)``."""
@@ -96,9 +100,9 @@ def raise_if_any(problems: list[str]) -> None:
 def read_raw(path, kind: str | None = None) -> pd.DataFrame:
     """Every cell as text or None, headers as written in the file, index = spreadsheet row number."""
     headers, cells = _read_cells(path, kind)
-    text = pd.DataFrame({i: _as_text(cells[i]) for i in cells.columns}, index=cells.index)
+    text = pd.DataFrame({i: _as_text(cells[i]).astype(object) for i in cells.columns}, index=cells.index)
     text.columns = headers
-    return text
+    return text.where(text.notna(), None)
 
 
 def read_headers(path, kind: str | None = None) -> list[str]:
@@ -170,9 +174,17 @@ def _csv_frame(path: Path, nrows=None) -> pd.DataFrame | None:
             skip_blank_lines=False, nrows=None if nrows is None else nrows + 1, quoting=csv.QUOTE_MINIMAL,
         )
     except (pd.errors.ParserError, csv.Error) as error:
-        raise InputFileError([f"{path.name}: cannot read it as CSV: {error}"]) from None
+        raise InputFileError([_csv_problem(path.name, str(error))]) from None
     frame = frame.apply(_strip_blank)
     return frame.iloc[0].tolist(), frame.iloc[1:]
+
+
+def _csv_problem(name: str, error: str) -> str:
+    ragged = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", error)
+    if ragged:
+        expected, line, saw = ragged.groups()
+        return f"{name}, row {line}: {saw} cells but the header has {expected}; check for a stray comma"
+    return f"{name}: cannot read it as CSV: {error}"
 
 
 def _encoding(data: bytes, name: str) -> str:
