@@ -1,0 +1,410 @@
+"""The commission workbook: plan and tiers, actuals and quotas, tier working as native formulas,
+payouts per measure and per rep, awards, statement lines and a statement sheet per rep.
+
+Every payout number is a formula over the tables (INDEX/MATCH, SUMIFS, ROUND, MIN/MAX, IF: Excel 2016+
+and LibreOffice), and a check column compares it with the payout Python computed. Marginal tiers
+are worked slice by slice: MAX(0, MIN(achieved, upper) − lower) × rate, never a single top rate.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.styles import Font, PatternFill
+
+from xlsales.core import periods as periods_
+from xlsales.core.commission_inputs import (actuals_from_orders, quotas_from_table, quotas_from_targets,
+                                            roster_from_reps)
+from xlsales.core.commission_plan import Plan
+from xlsales.core.payouts import CommissionResult, compute_payouts
+from xlsales.workbook_templates import template_path
+from xlsales.workbooks.binding import (FORMULA, Field, create_table, define_name, name_cell, open_workbook,
+                                       save_atomic, table_ranges, write_name, write_table)
+from xlsales.workbooks.statements import KIND_LABELS, describe, fill_statement_sheet, write_statement_files
+
+MONEY, PCT, NUM = "#,##0.00", "0.0%", "0.0000"
+GREEN_FILL = PatternFill("solid", fgColor="C6EFCE")
+RED_FILL = PatternFill("solid", fgColor="FFC7CE")
+MAX_STATEMENT_SHEETS = 60  # more reps than this: use --statements DIR (one file per rep)
+STATEMENT_PREFIX = "ST "
+
+
+def _lookup(table: str, column: str, key_column: str, key_cell: str) -> str:
+    return f"INDEX({{{table}.{column}}},MATCH({key_cell},{{{table}.{key_column}}},0))"
+
+
+def _f(key, en, zh, formula, fmt=MONEY):
+    return Field(key, en, zh, FORMULA, formula=formula, number_format=fmt)
+
+
+MEASURES = (
+    Field("measure", "Measure", "指标"), Field("label", "Name", "名称"),
+    Field("weight", "Weight", "权重", number_format=PCT), Field("basis", "Bounds in", "档位单位"),
+    Field("mode", "Mode", "计算方式"), Field("quota_source", "Quota from", "定额来源"),
+    Field("cap", "Cap", "封顶", number_format=MONEY), Field("gate", "Gate (min attainment)", "门槛达成率", number_format=PCT),
+    Field("accel_from", "Accelerators from", "加速档起点", number_format=PCT),
+    Field("accel_ytd", "YTD attainment needed", "所需年累计达成率", number_format=PCT),
+    Field("base_rate", "Base rate", "基础比例", number_format="0.00%"),
+    Field("first_rate", "Clawback rate", "扣回比例", number_format="0.00%"),
+)
+TIERS = (
+    Field("key", "Tier key", "档位键"), Field("measure", "Measure", "指标"), Field("tier", "Tier", "档位"),
+    Field("bound", "Lower bound", "下限", number_format="#,##0.00##"),
+    Field("rate", "Rate", "提成比例", number_format="0.00%"),
+)
+ACTUALS = (
+    Field("key", "Row key", "行键"), Field("rep", "Rep", "销售代表"), Field("region", "Region", "区域"),
+    Field("team", "Team", "团队"), Field("measure", "Measure", "指标"),
+    Field("achieved", "Achieved", "完成", number_format=MONEY),
+    Field("returns", "Returns", "退货", number_format=MONEY),
+    Field("quota", "Quota", "定额", number_format=MONEY),
+    Field("factor", "Share of period employed", "在职比例", number_format=NUM),
+    _f("quota_prorated", "Quota (prorated)", "折算定额", "ROUND({quota}*{factor},2)"),
+    _f("attainment", "Attainment", "达成率", 'IF({quota_prorated}>0,{achieved}/{quota_prorated},"")', PCT),
+    Field("ytd_achieved", "YTD achieved", "年累计完成", number_format=MONEY),
+    Field("ytd_quota", "YTD quota", "年累计定额", number_format=MONEY),
+    _f("ytd_attainment", "YTD attainment", "年累计达成率", 'IF({ytd_quota}>0,{ytd_achieved}/{ytd_quota},"")', PCT),
+)
+_M = lambda col: _lookup("Measures", col, "measure", "{measure}")  # noqa: E731
+_A = lambda col: _lookup("Actuals", col, "key", "{key}")  # noqa: E731
+TIER_WORKING = (
+    Field("rep", "Rep", "销售代表"), Field("measure", "Measure", "指标"), Field("tier", "Tier", "档位"),
+    Field("key", "Row key", "行键"), Field("tkey", "Tier key", "档位键"), Field("nkey", "Next tier key", "下一档键"),
+    _f("bound", "Lower bound", "下限", _lookup("Tiers", "bound", "key", "{tkey}"), "#,##0.00##"),
+    _f("next_bound", "Next bound", "下一档下限", f'IFERROR({_lookup("Tiers", "bound", "key", "{nkey}")},"")',
+       "#,##0.00##"),
+    _f("rate", "Rate", "提成比例", _lookup("Tiers", "rate", "key", "{tkey}"), "0.00%"),
+    _f("basis", "Bounds in", "档位单位", _M("basis"), None),
+    _f("mode", "Mode", "计算方式", _M("mode"), None),
+    _f("quota_prorated", "Quota (prorated)", "折算定额", _A("quota_prorated")),
+    _f("factor", "Share employed", "在职比例", _A("factor"), NUM),
+    _f("achieved", "Achieved (paid on)", "计提业绩",
+       f'IF(IF({{basis}}="quota",{{quota_prorated}}>0,{{factor}}>0),{_A("achieved")},0)'),
+    _f("scale", "Scale", "档位倍数", 'IF({basis}="quota",{quota_prorated},IF(Prorate=1,{factor},1))', "#,##0.00##"),
+    _f("lower", "From", "起", "{bound}*{scale}"),
+    _f("upper", "To", "止", 'IF({next_bound}="","",{next_bound}*{scale})'),
+    _f("in_tier", "Amount in tier", "本档金额",
+       'IF({achieved}<0,IF({tier}=1,{achieved},0),IF({mode}="retro",'
+       'IF({upper}="",IF({achieved}>={lower},{achieved},0),IF(AND({achieved}>={lower},{achieved}<{upper}),{achieved},0)),'
+       'MAX(0,IF({upper}="",{achieved},MIN({achieved},{upper}))-{lower})))'),
+    _f("payout", "Tier payout", "本档提成", "ROUND({in_tier}*{rate},2)"),
+    _f("withheld", "Accelerator held back", "加速档扣减",
+       f'IF(AND(ISNUMBER({_M("accel_from")}),{{bound}}>={_M("accel_from")}),'
+       f'IF(OR({_A("ytd_quota")}<=0,{_A("ytd_attainment")}<{_M("accel_ytd")}),'
+       f'-({{payout}}-ROUND({{in_tier}}*{_M("base_rate")},2)),0),0)'),
+)
+MEASURE_PAYOUTS = (
+    Field("key", "Row key", "行键"), Field("rep", "Rep", "销售代表"), Field("measure", "Measure", "指标"),
+    _f("achieved", "Achieved", "完成", _A("achieved")),
+    _f("quota_prorated", "Quota (prorated)", "折算定额", _A("quota_prorated")),
+    _f("attainment", "Attainment", "达成率", _A("attainment"), PCT),
+    _f("tier_pay", "Tier payouts", "阶梯提成", "ROUND(SUMIFS({TierWorking.payout},{TierWorking.key},{key}),2)"),
+    _f("accelerator", "Accelerator gate", "加速门槛", "ROUND(SUMIFS({TierWorking.withheld},{TierWorking.key},{key}),2)"),
+    _f("gate", "Gate", "门槛",
+       f'IF(AND(ISNUMBER({_M("gate")}),{{quota_prorated}}>0),IF({{attainment}}<{_M("gate")},'
+       '-ROUND({tier_pay}+{accelerator},2),0),0)'),
+    _f("subtotal", "Subtotal", "小计", "ROUND({tier_pay}+{accelerator}+{gate},2)"),
+    _f("weight", "Weight", "权重", _M("weight"), PCT),
+    _f("weighted", "Weighted", "加权后", "ROUND({subtotal}*{weight},2)"),
+    _f("cap", "Cap", "封顶", f'IF(ISNUMBER({_M("cap")}),ROUND({_M("cap")}*IF(Prorate=1,{_A("factor")},1),2),"")'),
+    _f("cap_adj", "Cap adjustment", "封顶调整", 'IF({cap}="",0,MIN(0,ROUND({cap}-{weighted},2)))'),
+    _f("returns", "Returns", "退货", _A("returns")),
+    _f("clawback", "Clawback", "退货扣回", f'ROUND({{returns}}*{_M("first_rate")}*{{weight}},2)'),
+    _f("net", "Measure commission", "指标提成", "ROUND({weighted}+{cap_adj},2)"),
+)
+REP_PAYOUTS = (
+    Field("rep", "Rep", "销售代表"), Field("region", "Region", "区域"), Field("team", "Team", "团队"),
+    Field("factor", "Share employed", "在职比例", number_format=NUM),
+    _f("commission", "Commission", "提成", "ROUND(SUMIFS({MeasurePayouts.net},{MeasurePayouts.rep},{rep}),2)"),
+    _f("plan_cap", "Plan cap", "方案封顶", 'IF(ISNUMBER(PlanCap),ROUND(PlanCap*IF(Prorate=1,{factor},1),2),"")'),
+    _f("plan_cap_adj", "Plan cap adjustment", "封顶调整", 'IF({plan_cap}="",0,MIN(0,ROUND({plan_cap}-{commission},2)))'),
+    _f("clawbacks", "Clawbacks", "扣回", "ROUND(SUMIFS({MeasurePayouts.clawback},{MeasurePayouts.rep},{rep}),2)"),
+    _f("awards", "Awards", "奖励", "ROUND(SUMIFS({Awards.amount},{Awards.rep},{rep}),2)"),
+    _f("earned", "Earned", "应得", "ROUND({commission}+{plan_cap_adj}+{clawbacks}+{awards},2)"),
+    _f("draw", "Draw", "保底", "IF(ISNUMBER(DrawAmount),ROUND(DrawAmount*IF(Prorate=1,{factor},1),2),0)"),
+    Field("draw_open", "Draw owed (start)", "期初待追回", number_format=MONEY),
+    _f("draw_topup", "Draw top-up", "保底补足", "ROUND(MAX({draw}-{earned},0),2)"),
+    _f("draw_recovery", "Draw recovery", "保底追回",
+       "IF(DrawRecoverable=1,ROUND(MIN({draw_open},MAX({earned}-{draw},0)),2),0)"),
+    _f("payout", "Payout", "应发提成", "ROUND({earned}+{draw_topup}-{draw_recovery},2)"),
+    _f("draw_close", "Draw owed (end)", "期末待追回",
+       "IF(DrawRecoverable=1,ROUND({draw_open}+{draw_topup}-{draw_recovery},2),{draw_open})"),
+    Field("expected", "Computed payout", "计算结果", number_format=MONEY),
+    _f("check", "Check", "校验", 'IF(ABS({payout}-{expected})<0.005,"OK","CHECK")', None),
+)
+AWARDS = (
+    Field("rep", "Rep", "销售代表"), Field("award", "Award", "奖项"), Field("kind", "Kind", "类型"),
+    Field("measure", "Measure", "指标"), Field("base", "Attainment", "达成率", number_format=PCT),
+    Field("amount", "Amount", "金额", number_format=MONEY),
+)
+LINES = (
+    Field("rep", "Rep", "销售代表"), Field("seq", "#", "序号"), Field("item", "Item", "项目"),
+    Field("measure", "Measure", "指标"), Field("description", "Working", "计算说明"),
+    Field("lower", "From", "起", number_format=MONEY), Field("upper", "To", "止", number_format=MONEY),
+    Field("base", "Base", "基数", number_format="#,##0.00##"), Field("rate", "Rate", "比例", number_format="0.00##"),
+    Field("amount", "Amount", "金额", number_format=MONEY),
+)
+
+SHEETS = {  # key: (en, zh)
+    "plan": ("Plan", "方案"), "actuals": ("Actuals and quotas", "业绩与定额"), "working": ("Tier working", "阶梯计算"),
+    "payouts": ("Payouts", "提成汇总"), "awards": ("Awards", "奖励"), "lines": ("Statement lines", "提成明细行"),
+}
+TABLES = {  # name: (sheet key, fields, top-left, row key)
+    "Measures": ("plan", MEASURES, "A12", ["measure"]),
+    "Tiers": ("plan", TIERS, "A20", ["key"]),
+    "Actuals": ("actuals", ACTUALS, "A3", ["key"]),
+    "TierWorking": ("working", TIER_WORKING, "A3", ["rep", "measure", "tier"]),
+    "MeasurePayouts": ("payouts", MEASURE_PAYOUTS, "A20", ["key"]),
+    "RepPayouts": ("payouts", REP_PAYOUTS, "R20", ["rep"]),
+    "Awards": ("awards", AWARDS, "A3", None),
+    "StatementLines": ("lines", LINES, "A3", None),
+}
+SETTINGS = (  # defined name, en, zh, number format
+    ("PlanName", "Plan", "方案", None), ("PlanPeriod", "Period", "期间", None),
+    ("PlanCurrency", "Currency", "币种", None),
+    ("Prorate", "Prorate by days (1 = yes)", "按天折算（1 = 是）", None),
+    ("PlanCap", "Plan cap per rep", "每人方案封顶", MONEY),
+    ("DrawAmount", "Draw per period", "每期保底", MONEY),
+    ("DrawRecoverable", "Draw recoverable (1 = yes)", "保底可追回（1 = 是）", None),
+)
+TOTALS = (  # defined name, en, zh, formula (on the payouts sheet)
+    ("TotalPayout", "Total payout", "应发合计", "=ROUND(SUM({RepPayouts.payout}),2)"),
+    ("TotalLines", "Sum of statement lines", "明细合计", "=ROUND(SUM({StatementLines.amount}),2)"),
+    ("TotalExpected", "Computed by Python", "计算结果合计", "=ROUND(SUM({RepPayouts.expected}),2)"),
+    ("TotalCheck", "Check", "校验", '=IF(AND(ABS(TotalPayout-TotalLines)<0.005,ABS(TotalPayout-TotalExpected)<0.005),"OK","CHECK")'),
+)
+
+
+def _label(pair, lang):
+    return pair[1] if lang == "zh" else pair[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Template
+
+
+def build_template(lang: str = "en") -> openpyxl.Workbook:
+    """The empty commission workbook: sheets, named tables, defined names, formats, protection."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    sheets = {key: wb.create_sheet(_label(labels, lang)) for key, labels in SHEETS.items()}
+    plan = sheets["plan"]
+    plan["A1"] = "xlsales — 提成方案" if lang == "zh" else "xlsales — commission plan"
+    plan["A1"].font = Font(bold=True, size=14)
+    for i, (name, en, zh, fmt) in enumerate(SETTINGS, start=3):
+        plan.cell(i, 1, zh if lang == "zh" else en)
+        if fmt:
+            plan.cell(i, 2).number_format = fmt
+        define_name(wb, name, plan.title, f"$B${i}")
+    plan.column_dimensions["A"].width = 30
+    pay = sheets["payouts"]
+    for i, (name, en, zh, _) in enumerate(TOTALS, start=3):
+        pay.cell(i, 1, zh if lang == "zh" else en).font = Font(bold=True)
+        pay.cell(i, 2).number_format = MONEY
+        define_name(wb, name, pay.title, f"$B${i}")
+    titles = {
+        "actuals": ("Achieved and quotas per rep and measure for the period", "本期各代表各指标的完成与定额"),
+        "working": ("Tier working: each slice of achievement at its own tier's rate", "阶梯计算：每段业绩按所在档位比例"),
+        "awards": ("Awards: star of the month, best team, SPIFs", "奖励：月度销售之星、最佳团队、专项奖"),
+        "lines": ("Statement lines: every line of every payout", "提成明细行：每笔提成的每一行"),
+    }
+    for key, pair in titles.items():
+        sheets[key]["A1"] = _label(pair, lang)
+        sheets[key]["A1"].font = Font(bold=True, size=13)
+    pay["A18"] = "各指标提成" if lang == "zh" else "Payout per measure"
+    pay["R18"] = "各代表应发提成" if lang == "zh" else "Payout per rep"
+    for cell in (pay["A18"], pay["R18"]):
+        cell.font = Font(bold=True, size=12)
+    for name, (sheet_key, fields, top_left, _) in TABLES.items():
+        create_table(sheets[sheet_key], name, fields, top_left, lang, width=14)
+    plan.column_dimensions["A"].width = 30
+    check_col = _column_letter(pay, "RepPayouts", "check", REP_PAYOUTS)
+    for fill, word in ((GREEN_FILL, '"OK"'), (RED_FILL, '"CHECK"')):
+        pay.conditional_formatting.add(f"{check_col}21:{check_col}1048576",
+                                       CellIsRule(operator="equal", formula=[word], fill=fill))
+        pay.conditional_formatting.add("B6", CellIsRule(operator="equal", formula=[word], fill=fill))
+    for ws in sheets.values():
+        ws.protection.sheet = True
+        ws.protection.formatColumns = False
+        ws.protection.autoFilter = False
+        ws.protection.sort = False
+    return wb
+
+
+def _column_letter(ws, table_name, key, fields):
+    from openpyxl.utils import get_column_letter
+
+    from xlsales.workbooks.binding import _field_columns, _table_geometry
+    min_col, _, _, _, headers = _table_geometry(ws, ws.tables[table_name])
+    return get_column_letter(_field_columns(fields, headers, min_col)[key])
+
+
+# ---------------------------------------------------------------------------------------------
+# Frames for each table
+
+
+def table_frames(result: CommissionResult, lang: str = "en") -> dict[str, pd.DataFrame]:
+    """What each table holds for the result's (single) period."""
+    plan = result.plan
+    measures = pd.DataFrame([{
+        "measure": m.key, "label": m.label(lang), "weight": m.weight, "basis": m.basis, "mode": m.mode,
+        "quota_source": m.quota_source if m.quota_source != "fixed" else f"{m.quota_amount:g}",
+        "cap": m.cap, "gate": m.gate, "accel_from": m.accelerator_from, "accel_ytd": m.accelerator_ytd,
+        "base_rate": None if m.accelerator_from is None else m.base_rate, "first_rate": m.tiers[0].rate,
+    } for m in plan.measures])
+    tiers = pd.DataFrame([{"key": f"{m.key}#{i}", "measure": m.key, "tier": i, "bound": t.bound, "rate": t.rate}
+                          for m in plan.measures for i, t in enumerate(m.tiers, start=1)])
+    rows = result.measures.copy()
+    rows["key"] = rows["rep"].astype(str) + "#" + rows["measure"].astype(str)
+    actuals = rows[[f.key for f in ACTUALS if f.kind != FORMULA]]
+    n_tiers = {m.key: len(m.tiers) for m in plan.measures}
+    working = rows.loc[rows.index.repeat(rows["measure"].astype(str).map(n_tiers))].copy()
+    working["tier"] = working.groupby(["rep", "measure"], observed=True).cumcount() + 1
+    working["tkey"] = working["measure"].astype(str) + "#" + working["tier"].astype(str)
+    working["nkey"] = working["measure"].astype(str) + "#" + (working["tier"] + 1).astype(str)
+    payouts = result.payouts.copy()
+    payouts["expected"] = payouts["payout"]
+    awards = result.awards.copy()
+    lines = describe(result.lines, plan, lang)
+    lines["measure"] = lines["measure"].map(lambda k: plan.measure(k).label(lang) if isinstance(k, str) else None)
+    return {
+        "Measures": measures, "Tiers": tiers, "Actuals": actuals,
+        "TierWorking": working[["rep", "measure", "tier", "key", "tkey", "nkey"]],
+        "MeasurePayouts": rows[["key", "rep", "measure"]],
+        "RepPayouts": payouts[["rep", "region", "team", "factor", "draw_open", "expected"]],
+        "Awards": awards[["rep", "award", "kind", "measure", "base", "amount"]],
+        "StatementLines": lines[[f.key for f in LINES]],
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+def write_commission_workbook(result: CommissionResult, path, lang: str = "en", template=None,
+                              statement_sheets: bool | None = None) -> Path:
+    """Fill the template (or refresh ``path`` in place) with one period of ``result``.
+
+    ``result`` may hold several periods (year to date); the workbook shows the last one.
+    """
+    path = Path(path)
+    last = int(result.payouts["pno"].max())
+    period = result.period(last)
+    wb = open_workbook(path if path.exists() else (template or template_path("commission", lang)))
+    frames = table_frames(period, lang)
+    plan = result.plan
+    settings = {"PlanName": plan.name, "PlanPeriod": periods_.label(last, plan.period),
+                "PlanCurrency": plan.currency, "Prorate": 1 if plan.prorate else 0, "PlanCap": plan.cap,
+                "DrawAmount": plan.draw.amount if plan.draw else None,
+                "DrawRecoverable": 1 if (plan.draw and plan.draw.recoverable) else 0}
+    for name, value in settings.items():
+        write_name(wb, name, value)
+    ranges = {}
+    for name, (_, fields, _, _) in TABLES.items():
+        ranges.update(table_ranges(wb, name, fields, len(frames[name])))
+    for name, (_, fields, _, key) in TABLES.items():
+        write_table(wb, name, fields, frames[name], lang, key=key, formula_ranges=ranges)
+    from xlsales.workbooks.binding import expand_formula
+    for name, _, _, formula in TOTALS:
+        name_cell(wb, name).value = "=" + expand_formula(formula[1:], 0, {}, ranges) if "{" in formula else formula
+    many = period.payouts["rep"].nunique() > MAX_STATEMENT_SHEETS
+    _statement_sheets(wb, period, lang, enabled=(not many) if statement_sheets is None else statement_sheets)
+    return save_atomic(wb, path)
+
+
+def _statement_sheets(wb, period: CommissionResult, lang: str, enabled: bool) -> None:
+    """A statement sheet per rep (recreated on every refresh), its total checked against Payouts."""
+    for ws in [ws for ws in wb.worksheets if ws.title.startswith(STATEMENT_PREFIX)]:
+        wb.remove(ws)
+    if not enabled:
+        return
+    lines = describe(period.lines, period.plan, lang)
+    by_rep = dict(tuple(lines.groupby("rep", sort=False, observed=True)))
+    label = periods_.label(int(period.payouts["pno"].iloc[0]), period.plan.period) if len(period.payouts) else ""
+    used = set()
+    for row in period.payouts.itertuples(index=False):
+        title = _sheet_title(str(row.rep), used)
+        ws = wb.create_sheet(title)
+        rows = by_rep.get(row.rep, lines.iloc[0:0])
+        total = fill_statement_sheet(ws, row.rep, label, rows, float(row.payout), period.plan, lang)
+        total_row = int(total[1:])
+        ws.cell(total_row + 2, 3, "与提成汇总一致" if lang == "zh" else "Agrees with Payouts")
+        ws.cell(total_row + 2, 4, f'=IF(ABS({total}-INDEX({_payout_range(wb)},MATCH(B2,{_rep_range(wb)},0)))<0.005,'
+                                  f'"OK","CHECK")')
+        ws.protection.sheet = True
+
+
+def _sheet_title(rep: str, used: set) -> str:
+    bad = '[]:*?/\\'
+    clean = "".join("_" if ch in bad else ch for ch in rep)
+    title = (STATEMENT_PREFIX + clean)[:31]
+    n = 2
+    while title in used:
+        title = (STATEMENT_PREFIX + clean)[:28] + f"~{n}"
+        n += 1
+    used.add(title)
+    return title
+
+
+def _payout_range(wb) -> str:
+    from xlsales.workbooks.binding import column_range
+    return column_range(wb, "RepPayouts", "payout", REP_PAYOUTS)
+
+
+def _rep_range(wb) -> str:
+    from xlsales.workbooks.binding import column_range
+    return column_range(wb, "RepPayouts", "rep", REP_PAYOUTS)
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole job, for the command line and the demo
+
+
+def run_commission(plan: Plan, orders: pd.DataFrame, reps: pd.DataFrame, period: str,
+                   monthly_targets: pd.DataFrame | None = None, quotas: pd.DataFrame | None = None,
+                   ) -> CommissionResult:
+    """Payouts from the plan year's start through ``period`` ("2026-06" / "2026-Q2")."""
+    through = periods_.parse(period, plan.period, "period")
+    frames = []
+    if monthly_targets is not None:
+        frames.append(quotas_from_targets(monthly_targets, plan))
+    if quotas is not None:
+        frames.append(quotas_from_table(quotas, plan, quotas.attrs.get("source", "quotas")))
+    quota_frame = pd.concat(frames, ignore_index=True) if frames else None
+    return compute_payouts(plan, actuals_from_orders(orders, plan), quota_frame, roster_from_reps(reps), through)
+
+
+def commission_report(company_frames, plan: Plan, monthly_targets: pd.DataFrame, period: str, out_dir,
+                      lang: str = "en", statements: bool = True) -> tuple[list[Path], pd.DataFrame]:
+    """The demo's commission step: workbook (and statement files) for ``period``.
+
+    ``company_frames``: anything with ``orders`` and ``reps`` frames (e.g. the sample company).
+    Returns the written paths and a summary per rep (payout and its parts) for the period.
+    """
+    out_dir = Path(out_dir)
+    result = run_commission(plan, company_frames.orders, company_frames.reps, period, monthly_targets)
+    label = periods_.label(periods_.parse(period, plan.period), plan.period)
+    paths = [write_commission_workbook(result, out_dir / f"commission_{label}.xlsx", lang)]
+    if statements:
+        paths += write_statement_files(result, out_dir / "statements", lang, label)
+    return paths, summary(result.period(periods_.parse(period, plan.period)))
+
+
+def summary(result: CommissionResult) -> pd.DataFrame:
+    """Per rep: commission, caps, clawbacks, awards, draw and payout (one period)."""
+    columns = ["rep", "region", "team", "period", "commission", "plan_cap_adj", "clawbacks", "awards",
+               "draw_topup", "draw_recovery", "payout"]
+    return result.payouts[columns].sort_values("payout", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def read_payouts(path) -> pd.DataFrame:
+    """The RepPayouts table as last written (values Python computed are in ``expected``)."""
+    from xlsales.workbooks.binding import read_table
+    return read_table(open_workbook(path), "RepPayouts", REP_PAYOUTS)
+
+
+__all__ = ["build_template", "write_commission_workbook", "commission_report", "run_commission", "summary",
+           "KIND_LABELS", "np"]

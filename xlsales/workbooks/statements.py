@@ -1,0 +1,165 @@
+"""Commission statements: the statement-lines frame worded for people (en / zh), and one file per rep.
+
+``describe`` adds a sentence to every line; ``memo_lines`` gives the columns the review memos'
+statement template reads (measure, item, tier_from, tier_to, base, rate, payout, note);
+``write_statement_files`` writes one small workbook per rep whose total is a SUM formula.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+from openpyxl.styles import Font
+
+from xlsales.core.commission_plan import Plan
+from xlsales.workbooks.binding import save_atomic, set_cell
+
+MONEY = "#,##0.00"
+
+KIND_LABELS = {  # kind: (en, zh)
+    "proration": ("Proration", "按天折算"),
+    "tier": ("Tier", "阶梯"),
+    "accelerator_gate": ("Accelerator gate", "加速门槛"),
+    "gate": ("Gate", "门槛"),
+    "weight": ("Weight", "权重"),
+    "measure_cap": ("Measure cap", "指标封顶"),
+    "clawback": ("Clawback", "退货扣回"),
+    "plan_cap": ("Plan cap", "方案封顶"),
+    "award": ("Award", "奖励"),
+    "draw": ("Draw top-up", "保底补足"),
+    "draw_recovery": ("Draw recovery", "保底追回"),
+}
+# The memo template's item names for each line kind.
+MEMO_ITEMS = {"proration": "proration", "tier": "tier", "accelerator_gate": "gate", "gate": "gate",
+              "weight": "adjustment", "measure_cap": "cap", "clawback": "clawback", "plan_cap": "cap",
+              "award": "award", "draw": "draw", "draw_recovery": "recovery"}
+
+
+def _m(x) -> str:
+    return f"{x:,.2f}"
+
+
+def _p(x) -> str:
+    return f"{x * 100:.4g}%"
+
+
+def _sentence(row, plan: Plan, lang: str) -> str:
+    zh = lang == "zh"
+    kind = row.kind
+    measure = plan.measure(row.measure).label(lang) if isinstance(row.measure, str) else ""
+    if kind == "proration":
+        return f"在职天数占本期 {_p(row.base)}：定额、封顶与保底按此折算" if zh else \
+            f"Employed {_p(row.base)} of the period: quota, caps and draw scaled to it"
+    if kind == "tier":
+        span = f"{_m(row.lower)}–{_m(row.upper)}" if not np.isnan(row.upper) else f"{_m(row.lower)} 以上" if zh \
+            else f"above {_m(row.lower)}"
+        return f"{measure} 第{row.tier}档（{span}）：{_m(row.base)} × {_p(row.rate)}" if zh else \
+            f"{measure} tier {row.tier} ({span}): {_m(row.base)} × {_p(row.rate)}"
+    if kind == "accelerator_gate":
+        att = "无" if zh and np.isnan(row.base) else ("n/a" if np.isnan(row.base) else _p(row.base))
+        return (f"{measure} 年累计达成率 {att} 未达 {_p(row.rate)}：加速档按基础比例计" if zh else
+                f"{measure} year-to-date attainment {att} is below {_p(row.rate)}: accelerators paid at the base rate")
+    if kind == "gate":
+        return f"{measure} 达成率 {_p(row.base)} 低于门槛 {_p(row.rate)}：本指标不计提成" if zh else \
+            f"{measure} attainment {_p(row.base)} is below the {_p(row.rate)} gate: nothing paid"
+    if kind == "weight":
+        return f"{measure} 按权重 {_p(row.rate)} 计（{_m(row.base)} → {_m(row.base + row.amount)}）" if zh else \
+            f"{measure} at its {_p(row.rate)} weight ({_m(row.base)} → {_m(row.base + row.amount)})"
+    if kind == "measure_cap":
+        return f"{measure} 封顶 {_m(row.rate)}" if zh else f"{measure} capped at {_m(row.rate)}"
+    if kind == "clawback":
+        return f"{measure} 退货 {_m(row.base)} 按 {_p(row.rate)} 扣回" if zh else \
+            f"{measure} returns {_m(row.base)} clawed back at {_p(row.rate)}"
+    if kind == "plan_cap":
+        return f"提成 {_m(row.base)} 超过方案封顶 {_m(row.rate)}" if zh else \
+            f"Commission {_m(row.base)} above the plan cap {_m(row.rate)}"
+    if kind == "award":
+        base = "" if np.isnan(row.base) else (f"（达成率 {_p(row.base)}）" if zh else f" (attainment {_p(row.base)})")
+        return f"{row.award}{base}" if zh else f"{row.award}{base}"
+    if kind == "draw":
+        return f"所得 {_m(row.base)} 低于保底 {_m(row.rate)}，补足" if zh else \
+            f"Earned {_m(row.base)} is below the {_m(row.rate)} draw: topped up"
+    if kind == "draw_recovery":
+        return f"追回以前的保底补足（期初欠 {_m(row.base)}）" if zh else \
+            f"Recovery of earlier draw top-ups ({_m(row.base)} owed before)"
+    return ""
+
+
+def describe(lines: pd.DataFrame, plan: Plan, lang: str = "en") -> pd.DataFrame:
+    """The lines with ``item`` (the kind in words) and ``description`` (the working in a sentence)."""
+    out = lines.copy()
+    out["item"] = out["kind"].astype(str).map({k: v[1 if lang == "zh" else 0] for k, v in KIND_LABELS.items()})
+    out["description"] = [_sentence(row, plan, lang) for row in lines.itertuples(index=False)]
+    return out
+
+
+def memo_lines(lines: pd.DataFrame, plan: Plan, lang: str = "en") -> pd.DataFrame:
+    """One rep's lines in the columns ``xlsales.memos.statement.statement_context`` reads."""
+    described = describe(lines, plan, lang)
+    return pd.DataFrame({
+        "measure": described["measure"].astype(object).where(described["measure"].notna(), ""),
+        "item": described["kind"].astype(str).map(MEMO_ITEMS),
+        "tier_from": described["lower"], "tier_to": described["upper"], "base": described["base"],
+        "rate": described["rate"], "payout": described["amount"], "note": described["description"],
+    })
+
+
+STATEMENT_COLUMNS = (("seq", "#", "#"), ("item", "Item", "项目"), ("description", "Working", "计算说明"),
+                     ("amount", "Amount", "金额"))
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r'[\\/:*?"<>|\s]+', "_", str(text)).strip("_") or "rep"
+
+
+def write_statement_files(result, out_dir, lang: str = "en", period_label: str | None = None) -> list[Path]:
+    """One workbook per rep for one period: the lines and a SUM that equals the payout."""
+    out_dir = Path(out_dir)
+    lines = result.lines if period_label is None else result.lines[result.lines["period"] == period_label]
+    payouts = result.payouts if period_label is None else result.payouts[result.payouts["period"] == period_label]
+    described = describe(lines, result.plan, lang)
+    paths = []
+    for (rep, period), rows in described.groupby(["rep", "period"], sort=False, observed=True):
+        payout = payouts[(payouts["rep"] == rep) & (payouts["period"] == period)]["payout"]
+        wb = statement_workbook(rep, period, rows, float(payout.iloc[0]) if len(payout) else 0.0, result.plan, lang)
+        paths.append(save_atomic(wb, out_dir / f"statement_{_safe_name(rep)}_{period}.xlsx"))
+    return paths
+
+
+def statement_workbook(rep, period, rows: pd.DataFrame, payout: float, plan: Plan, lang: str):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "提成明细" if lang == "zh" else "Statement"
+    fill_statement_sheet(ws, rep, period, rows, payout, plan, lang)
+    return wb
+
+
+def fill_statement_sheet(ws, rep, period, rows, payout, plan, lang, first_row: int = 5) -> str:
+    """Write a statement on ``ws``; returns the address of the total (a SUM of the line amounts)."""
+    zh = lang == "zh"
+    ws["A1"] = f"{plan.name} — {'提成明细' if zh else 'commission statement'}"
+    ws["A1"].font = Font(bold=True, size=13)
+    set_cell(ws["A2"], "销售代表" if zh else "Rep")
+    set_cell(ws["B2"], rep)
+    ws["A3"], ws["B3"] = ("期间" if zh else "Period"), str(period)
+    for c, (_, en, zh_label) in enumerate(STATEMENT_COLUMNS, start=1):
+        ws.cell(first_row - 1, c, zh_label if zh else en).font = Font(bold=True)
+    for i, row in enumerate(rows.itertuples(index=False)):
+        r = first_row + i
+        ws.cell(r, 1, int(row.seq))
+        set_cell(ws.cell(r, 2), row.item)
+        set_cell(ws.cell(r, 3), row.description)
+        ws.cell(r, 4, float(row.amount)).number_format = MONEY
+    total_row = first_row + len(rows)
+    ws.cell(total_row, 3, "应发提成" if zh else "Payout").font = Font(bold=True)
+    total = ws.cell(total_row, 4, f"=ROUND(SUM(D{first_row}:D{max(total_row - 1, first_row)}),2)")
+    total.number_format, total.font = MONEY, Font(bold=True)
+    ws.cell(total_row + 1, 3, "计算结果（Python）" if zh else "Computed payout (Python)")
+    ws.cell(total_row + 1, 4, payout).number_format = MONEY
+    ws.column_dimensions["B"].width = 16
+    ws.column_dimensions["C"].width = 70
+    ws.column_dimensions["D"].width = 16
+    return f"D{total_row}"
