@@ -20,7 +20,8 @@ TEAM_NUMBERS = "一二三四五六七八九十"
 
 # Monthly seasonality, Jan..Dec: Spring Festival trough, quarter-end peaks, the June and December pushes.
 SEASONALITY = np.array([0.75, 0.55, 1.05, 0.90, 0.95, 1.25, 0.85, 0.85, 1.10, 0.80, 1.00, 1.45])
-ANNUAL_GROWTH = 0.12
+# Year-on-year growth by region (华东, 华南, 华北, 西南, 华中): the company grows ~12%, not evenly.
+REGION_GROWTH = np.array([0.12, 0.18, 0.05, 0.15, 0.10])
 ORDERS_PER_MONTH = 5.0  # for a fully ramped, average rep in an average month of the first year
 ORDER_SIZE_MEDIAN = 25_000.0
 ORDER_SIZE_SIGMA = 0.8
@@ -30,6 +31,7 @@ RAMP_MONTHS = 6
 PRODUCTS = ("云ERP企业版", "云ERP标准版", "数据中台", "实施服务", "运维服务")
 KEY_PRODUCT = "云ERP企业版"
 PRODUCT_SHARE = np.array([0.22, 0.30, 0.18, 0.18, 0.12])
+KEY_PRODUCT_SHIFT = 0.10  # the key product's share of orders rises by this much over the sample
 PRODUCT_SIZE = np.array([1.8, 0.8, 1.2, 0.6, 0.4])  # relative deal size by product
 
 
@@ -150,34 +152,43 @@ def _orders(rng: np.random.Generator, people: _People, months: int, as_of: pd.Ti
     month_idx = np.repeat(np.tile(np.arange(months), len(reps)), counts)
     dates = _order_dates(rng, month_starts[month_idx], reps["hire_date"].to_numpy()[rep_idx],
                          people.left[rep_idx])
-    product = rng.choice(len(PRODUCTS), len(rep_idx), p=PRODUCT_SHARE)
+    product = _products(rng, month_idx / max(months - 1, 1))
     customers, customer_scale, customer_idx = _customers(rng, people, rep_idx)
     size = rng.lognormal(np.log(ORDER_SIZE_MEDIAN), ORDER_SIZE_SIGMA, len(rep_idx))
     amount = np.clip(size * PRODUCT_SIZE[product] * customer_scale[customer_idx], 5_000, 500_000).round(-1)
-    orders = pd.DataFrame({
-        "date": dates,
-        "rep": reps["rep"].to_numpy()[rep_idx],
-        "amount": amount,
-        "region": reps["region"].to_numpy()[rep_idx],
-        "team": reps["team"].to_numpy()[rep_idx],
-        "customer": customers[customer_idx],
-        "product": np.array(PRODUCTS)[product],
-        "collected": _collected(rng, amount, dates, as_of),
+    collected = _collected(rng, amount, dates, as_of)
+    by_date = np.lexsort((rep_idx, dates))  # sort the numbers first: moving strings around is slow
+    rep_idx, customer_idx, product = rep_idx[by_date], customer_idx[by_date], product[by_date]
+    return pd.DataFrame({
+        "date": dates[by_date],
+        "rep": _texts(reps["rep"], rep_idx),
+        "amount": amount[by_date],
+        "region": _texts(reps["region"], rep_idx),
+        "team": _texts(reps["team"], rep_idx),
+        "customer": _texts(customers, customer_idx),
+        "product": _texts(PRODUCTS, product),
+        "collected": collected[by_date],
     })
-    return orders.sort_values(["date", "rep"], kind="stable").reset_index(drop=True)
+
+
+def _texts(values, positions: np.ndarray):
+    """``values[positions]`` as pandas text, picked from the few distinct values (fast for millions of rows)."""
+    return pd.array(np.asarray(values, dtype=object), dtype="str")[positions]
 
 
 def _expected_orders(people: _People, month_starts: np.ndarray) -> np.ndarray:
     """Expected order count per rep and month: productivity × season × growth × ramp-up, zero outside tenure."""
     months = np.arange(len(month_starts))
     calendar_month = pd.DatetimeIndex(month_starts).month.to_numpy() - 1
-    trend = SEASONALITY[calendar_month] * (1 + ANNUAL_GROWTH) ** (months / 12)
+    region = pd.Index(REGIONS).get_indexer(people.frame["region"])
+    growth = (1 + REGION_GROWTH[region])[:, None] ** (months / 12)[None, :]
+    trend = SEASONALITY[calendar_month][None, :] * growth
     hire = people.frame["hire_date"].to_numpy()
     tenure = (month_starts[None, :] - hire[:, None]) / np.timedelta64(30, "D")  # months in the job
     ramp = np.clip((tenure + 1) / RAMP_MONTHS, 0, 1)
     month_ends = month_starts + np.timedelta64(27, "D")
     employed = (month_ends[None, :] >= hire[:, None]) & (month_starts[None, :] <= people.left[:, None])
-    return ORDERS_PER_MONTH * people.productivity[:, None] * trend[None, :] * ramp * employed
+    return ORDERS_PER_MONTH * people.productivity[:, None] * trend * ramp * employed
 
 
 def _order_dates(rng, month_start, hired, left) -> np.ndarray:
@@ -191,6 +202,18 @@ def _order_dates(rng, month_start, hired, left) -> np.ndarray:
     u = rng.random(len(start))
     u = np.where(quarter_end, u**0.6, u)  # pushes quarter-end orders towards the last days
     return (first + np.floor(u * span).astype(int).astype("timedelta64[D]")).astype("datetime64[ns]")
+
+
+def _products(rng, progress: np.ndarray) -> np.ndarray:
+    """Product of each order; ``progress`` (0 at the start, 1 at the end) lifts the key product's share."""
+    key = PRODUCTS.index(KEY_PRODUCT)
+    share = np.tile(PRODUCT_SHARE, (len(progress), 1))
+    lift = KEY_PRODUCT_SHIFT * progress
+    others = np.arange(len(PRODUCTS)) != key
+    share[:, others] *= (1 - PRODUCT_SHARE[key] - lift)[:, None] / PRODUCT_SHARE[others].sum()
+    share[:, key] += lift
+    # Inverse CDF: one uniform per order against that order's cumulative shares.
+    return (rng.random(len(progress))[:, None] > np.cumsum(share, axis=1)[:, :-1]).sum(axis=1)
 
 
 def _customers(rng, people: _People, rep_idx: np.ndarray):
