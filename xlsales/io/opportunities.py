@@ -130,7 +130,7 @@ def check_opportunities(opps: pd.DataFrame, stages: pd.DataFrame, reps: pd.DataF
     _flag(found, out, "status", status.isna() & out["status"].notna(),
           lambda v: f"'{v}' is not a status (use open, won or lost / 进行中, 赢单, 输单)")
     _flag(found, out, "status", status.eq("won") & order.notna() & order.ne(won_stage),
-          lambda v: f"'{v}' (won) but the stage is not the won stage '{stages['stage'].iloc[-1]}'")
+          lambda v: f"'{v}' means won, so the stage must be the won stage '{stages['stage'].iloc[-1]}'")
     _flag(found, out, "status", status.isin(["open", "lost"]) & order.eq(won_stage),
           lambda v: f"'{v}' conflicts with the stage '{stages['stage'].iloc[-1]}' (a won deal has status won)")
     _flag(found, out, "status", status.eq("open") & out["closed_date"].notna(),
