@@ -39,6 +39,9 @@ def numbers(values, name: str, *, blank: float | None = 0.0, min_length: int = 1
         values = [values]
     out = []
     for position, value in enumerate(values, start=1):
+        if type(value) is float and math.isfinite(value):  # fast path: what Excel sends
+            out.append(value)
+            continue
         if value is None or (isinstance(value, float) and math.isnan(value)):
             out.append(math.nan if blank is None else blank)
             continue
