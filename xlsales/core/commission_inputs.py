@@ -60,8 +60,8 @@ def _sum(rep, pno, measure, achieved, returns) -> pd.DataFrame:
 
 def quotas_from_targets(monthly: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     """Rep quotas from the targets' monthly frame (measure, region, team, rep, month, target);
-    a quarter's quota is the sum of its months."""
-    wanted = [m.key for m in plan.measures if m.quota_source == "targets"]
+    a quarter's quota is the sum of its months. Measures with a fixed quota are left out."""
+    wanted = [m.key for m in plan.measures if m.quota_source != "fixed"]
     rows = monthly[monthly["rep"].notna() & (monthly["rep"].astype(str) != "") & monthly["measure"].isin(wanted)]
     frame = pd.DataFrame({"rep": rows["rep"].astype(str).to_numpy(),
                           "pno": periods.period_numbers(rows["month"], plan.period),
@@ -75,7 +75,7 @@ def quotas_from_table(table: pd.DataFrame, plan: Plan, source: str = "quotas") -
 
     In a quarter plan a monthly quota names its quarter and the months add up."""
     problems = []
-    wanted = [m.key for m in plan.measures if m.quota_source == "file"]
+    wanted = [m.key for m in plan.measures if m.quota_source != "fixed"]
     pnos = []
     for row, text in table["period"].items():
         try:

@@ -95,7 +95,12 @@ def compute_payouts(plan: Plan, actuals: pd.DataFrame, quotas: pd.DataFrame, ros
                     through: int) -> CommissionResult:
     """Payouts for every roster rep from the plan year's first period through period ``through``."""
     freq = plan.period
-    pnos = np.arange(periods_.first_period(plan.year, freq), through + 1, dtype=np.int64)
+    start = periods_.first_period(plan.year, freq)
+    if quotas is not None and len(quotas) and any(m.quota_source != "fixed" for m in plan.measures):
+        # The plan runs from the first period with quotas (e.g. a quotas file for one month only).
+        in_year = quotas["pno"][(quotas["pno"] >= start) & (quotas["pno"] <= through)]
+        start = int(in_year.min()) if len(in_year) else through
+    pnos = np.arange(start, through + 1, dtype=np.int64)
     if pnos.size == 0:
         raise InputError(f"period: {periods_.label(through, freq)} is before the plan year {plan.year}")
     roster = roster.drop_duplicates("rep").reset_index(drop=True)
@@ -119,18 +124,18 @@ def compute_payouts(plan: Plan, actuals: pd.DataFrame, quotas: pd.DataFrame, ros
 
 
 def _check_quotas(plan, reps, pnos, achieved, quota_p, factor):
-    problems = []
+    problems, count = [], 0
     for m, measure in enumerate(plan.measures):
         if measure.basis != "quota":
             continue
         missing = (quota_p[:, :, m] <= 0) & (factor > 0) & (achieved[:, :, m] > 0)
-        for r, p in zip(*np.nonzero(missing)):
+        count += int(missing.sum())
+        for r, p in list(zip(*np.nonzero(missing)))[:5 - len(problems)]:
             problems.append(f"rep {reps[r]!r} has {measure.key} in {periods_.label(pnos[p], plan.period)} "
                             f"but no {measure.key} quota")
-            if len(problems) >= 10:
-                break
     if problems:
-        raise InputError("quotas: " + "; ".join(problems))
+        more = f"; ... {count - len(problems)} more" if count > len(problems) else ""
+        raise InputError("quotas: " + "; ".join(problems) + more)
 
 
 class _Working:

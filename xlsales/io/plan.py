@@ -239,3 +239,30 @@ def _to_plan(model: PlanModel) -> Plan:
     draw = Draw(float(model.draw.amount), model.draw.recoverable) if model.draw else None
     return Plan(measures=tuple(measures), period=model.period, year=model.year, name=model.name,
                 currency=model.currency, cap=model.cap, awards=awards, draw=draw, prorate=model.prorate)
+
+
+# ---------------------------------------------------------------------------------------------
+# A simple quotas file: rep, measure, period, quota
+
+
+def _quota_schema():
+    from xlsales.io.loading import Column, Schema
+    return Schema("quotas", (
+        Column("rep", ("销售代表", "销售", "业务员", "代表", "sales rep")),
+        Column("measure", ("指标", "考核指标")),
+        Column("period", ("期间", "月份", "季度", "month", "quarter")),
+        Column("quota", ("定额", "目标", "指标值", "target"), kind="number", nonnegative=True),
+    ))
+
+
+MEASURE_ALIASES = {"销售额": "revenue", "业绩": "revenue", "回款": "collections", "回款额": "collections",
+                   "新客户": "new_customers", "新客户数": "new_customers"}
+
+
+def load_quotas(path, problems=None):
+    """rep, measure, period, quota; Chinese measure names (销售额, 回款, 新客户数) are understood."""
+    from xlsales.io.loading import load_table
+    frame = load_table(path, _quota_schema(), problems)
+    if "measure" in frame.columns:
+        frame["measure"] = frame["measure"].map(lambda m: MEASURE_ALIASES.get(str(m).strip(), str(m).strip().lower()))
+    return frame

@@ -20,6 +20,7 @@ from xlsales.core.commission_inputs import (actuals_from_orders, quotas_from_tab
                                             roster_from_reps)
 from xlsales.core.commission_plan import Plan
 from xlsales.core.payouts import CommissionResult, compute_payouts
+from xlsales.errors import InputError
 from xlsales.workbook_templates import template_path
 from xlsales.workbooks.binding import (FORMULA, Field, create_table, define_name, name_cell, open_workbook,
                                        save_atomic, table_ranges, write_name, write_table)
@@ -368,6 +369,12 @@ def run_commission(plan: Plan, orders: pd.DataFrame, reps: pd.DataFrame, period:
                    ) -> CommissionResult:
     """Payouts from the plan year's start through ``period`` ("2026-06" / "2026-Q2")."""
     through = periods_.parse(period, plan.period, "period")
+    if through // periods_.PER_YEAR[plan.period] != plan.year:
+        raise InputError(f"period: {periods_.label(through, plan.period)} is not in the plan year {plan.year}")
+    needs = [m.key for m in plan.measures if m.quota_source != "fixed"]
+    if needs and monthly_targets is None and quotas is None:
+        raise InputError(f"quotas: the plan takes {', '.join(needs)} quotas from targets or a quotas file; "
+                         "give --targets WORKBOOK or --quotas FILE")
     frames = []
     if monthly_targets is not None:
         frames.append(quotas_from_targets(monthly_targets, plan))

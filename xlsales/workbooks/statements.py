@@ -115,14 +115,21 @@ def _safe_name(text: str) -> str:
     return re.sub(r'[\\/:*?"<>|\s]+', "_", str(text)).strip("_") or "rep"
 
 
-def write_statement_files(result, out_dir, lang: str = "en", period_label: str | None = None) -> list[Path]:
-    """One workbook per rep for one period: the lines and a SUM that equals the payout."""
+def write_statement_files(result, out_dir, lang: str = "en", period_label: str | None = None,
+                          progress: bool = False) -> list[Path]:
+    """One workbook per rep for one period: the lines and a SUM that equals the payout.
+
+    ``progress``: show a progress bar (tqdm) while writing, for the command line on a terminal."""
+    from tqdm import tqdm
+
     out_dir = Path(out_dir)
     lines = result.lines if period_label is None else result.lines[result.lines["period"] == period_label]
     payouts = result.payouts if period_label is None else result.payouts[result.payouts["period"] == period_label]
     described = describe(lines, result.plan, lang)
     paths = []
-    for (rep, period), rows in described.groupby(["rep", "period"], sort=False, observed=True):
+    groups = described.groupby(["rep", "period"], sort=False, observed=True)
+    for (rep, period), rows in tqdm(groups, total=groups.ngroups, disable=not progress, unit="rep",
+                                    desc="statements"):
         payout = payouts[(payouts["rep"] == rep) & (payouts["period"] == period)]["payout"]
         wb = statement_workbook(rep, period, rows, float(payout.iloc[0]) if len(payout) else 0.0, result.plan, lang)
         paths.append(save_atomic(wb, out_dir / f"statement_{_safe_name(rep)}_{period}.xlsx"))
