@@ -137,3 +137,13 @@ def test_sample_data_rejects_bad_arguments(tmp_path):
     assert result.exit_code == 2
     assert result.stderr == "xlsales: --reps must be between 1 and 50000, not 0\n"
     assert not (tmp_path / "x").exists()
+
+
+def test_key_product_gains_share_and_regions_grow_unevenly(company):
+    orders = company.orders
+    year = orders["date"].dt.year
+    key_share = (orders["product"] == KEY_PRODUCT).groupby(year).mean()
+    assert key_share[2024] < key_share[2025] < key_share[2026]
+    by_region = orders[year < 2026].groupby([year, "region"])["amount"].sum().unstack()
+    growth = by_region.loc[2025] / by_region.loc[2024]
+    assert growth.max() - growth.min() > 0.1

@@ -58,12 +58,13 @@ def check_files(files, kind=None, stages=None) -> tuple[list[tuple[Path, pd.Data
             continue
         loaded.append((Path(path), load_table(path, SCHEMAS[file_kind], problems)))
     # A file that could not be read at all loads empty; cross-checks against it would only add noise.
-    by_kind = {frame.attrs["kind"]: frame for _, frame in loaded if len(frame)}
-    reps = by_kind.get("reps")
-    if reps is not None and "orders" in by_kind:
-        check_orders_against_reps(by_kind["orders"], reps, problems)
-    if "opportunities" in by_kind:
-        _check_opportunities(by_kind["opportunities"], reps, stages, problems)
+    usable = [frame for _, frame in loaded if len(frame)]
+    reps = next((f for f in usable if f.attrs["kind"] == "reps"), None)
+    for frame in usable:
+        if frame.attrs["kind"] == "orders" and reps is not None:
+            check_orders_against_reps(frame, reps, problems)
+        elif frame.attrs["kind"] == "opportunities":
+            _check_opportunities(frame, reps, stages, problems)
     return loaded, problems
 
 
