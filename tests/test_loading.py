@@ -48,6 +48,10 @@ def test_headers_match_ignoring_case_spaces_and_underscores(tmp_path):
     text = " Date ,REP,Amount, Hire Date\n2026-03-31,张伟,1,x\n"
     frame = load_orders(write(tmp_path, "o.csv", text))
     assert frame.attrs["headers"]["date"] == "Date"
+    assert load_orders(write(tmp_path, "y.csv", "日期,销售代表,金额（元）\n2026-03-31,张伟,1\n")).loc[2, "amount"] == 1
+    problems = []
+    load_orders(write(tmp_path, "w.csv", "日期,销售代表,金额(万元)\n2026-03-31,张伟,1\n"), problems)
+    assert problems == ["w.csv: missing column amount (金额)"]
     reps = load_reps(write(tmp_path, "r.csv", "Rep,REGION,hire date\n张伟,华东,2020-05-06\n"))
     assert reps.loc[2, "hire_date"] == pd.Timestamp("2020-05-06")
 

@@ -61,7 +61,10 @@ class Schema:
 
 
 def normalize_header(header) -> str:
-    return re.sub(r"[\s_\-\u3000]+", "", str(header)).lower()
+    """Case, spaces, underscores and a plain-yuan unit do not matter: ``Hire_Date`` = ``hire date``,
+    ``金额（元）`` = ``金额``. (Not ``万元``: that is another scale and must not match silently.)"""
+    text = re.sub(r"[\s_\-\u3000]+", "", str(header)).lower()
+    return re.sub(r"[(（](元|rmb|cny|yuan|¥|￥)[)）]$", "", text)
 
 
 def problem_at(df: pd.DataFrame, row, column: str, what: str) -> str:
