@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import types
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
@@ -244,3 +245,190 @@ def test_package_imports_without_processes_or_sockets():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[5.0, 5.0]"
+
+
+# --- ribbon macros: refresh adapter and write-back into the open workbook -------------------------
+
+from openpyxl.utils import get_column_letter, range_boundaries  # noqa: E402
+from openpyxl.worksheet.table import Table  # noqa: E402
+
+from xlsales.errors import InputError  # noqa: E402
+from xlsales.excel import live, refresh  # noqa: E402
+
+
+class FakeRange:
+    """The few xlwings Range members live.write_back uses, over an openpyxl sheet."""
+
+    def __init__(self, sheet, row, col, rows=1, cols=1):
+        self.sheet, self.row, self.col, self.rows, self.cols = sheet, row, col, rows, cols
+
+    def resize(self, rows, cols):
+        return FakeRange(self.sheet, self.row, self.col, rows, cols)
+
+    def offset(self, rows, cols):
+        return FakeRange(self.sheet, self.row + rows, self.col + cols, self.rows, self.cols)
+
+    @property
+    def shape(self):
+        return self.rows, self.cols
+
+    @property
+    def address(self):
+        return (f"${get_column_letter(self.col)}${self.row}:"
+                f"${get_column_letter(self.col + self.cols - 1)}${self.row + self.rows - 1}")
+
+    def _cells(self):
+        return [[self.sheet.ws.cell(self.row + r, self.col + c) for c in range(self.cols)]
+                for r in range(self.rows)]
+
+    @property
+    def formula(self):  # like Excel: text of each cell, rows as tuples
+        rows = tuple(tuple("" if c.value is None else str(c.value) for c in row) for row in self._cells())
+        return rows[0][0] if self.rows == self.cols == 1 else rows
+
+    @property
+    def value(self):
+        return None
+
+    @value.setter
+    def value(self, rows):
+        for cells, values in zip(self._cells(), rows):
+            for cell, value in zip(cells, values):
+                cell.value = value
+                self.sheet.written.append(cell.coordinate)
+
+    def clear_contents(self):
+        for row in self._cells():
+            for cell in row:
+                cell.value = None
+                self.sheet.written.append(cell.coordinate)
+
+
+class FakeTable:
+    def __init__(self, sheet, table):
+        self.sheet, self.table, self.name = sheet, table, table.displayName
+
+    @property
+    def range(self):
+        min_col, min_row, max_col, max_row = range_boundaries(self.table.ref)
+        return FakeRange(self.sheet, min_row, min_col, max_row - min_row + 1, max_col - min_col + 1)
+
+    def resize(self, rng):
+        self.table.ref = rng.address.replace("$", "")
+
+
+class FakeSheet:
+    def __init__(self, ws):
+        self.ws, self.written = ws, []
+        self.tables = [FakeTable(self, t) for t in ws.tables.values()]
+
+    def range(self, address):
+        min_col, min_row, _, _ = range_boundaries(address)
+        return FakeRange(self, min_row, min_col)
+
+
+class FakeBook:
+    """An open workbook: reads and writes go to an openpyxl copy of the file."""
+
+    def __init__(self, path):
+        self.fullname, self.saved = str(path), 0
+        self.wb = openpyxl.load_workbook(path)
+        self.sheets = {ws.title: FakeSheet(ws) for ws in self.wb.worksheets}
+
+    def save(self):
+        self.saved += 1
+
+
+def plan_workbook(path, rows):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Plan"
+    ws.append(["rep", "weight", "target", "note"])
+    for row in rows:
+        ws.append(row)
+    ws["F1"] = "user's own cell outside the table"
+    ws.add_table(Table(displayName="Targets", ref=f"A1:D{len(rows) + 1}"))
+    wb.save(path)
+
+
+def fake_refresh(path):
+    """Stands in for a workbook module: recomputes the target column, keeps the user's notes."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Plan"]
+    for row in range(2, ws.max_row + 1):
+        if ws.cell(row, 2).value is not None:
+            ws.cell(row, 3).value = ws.cell(row, 2).value * 100
+    wb.save(path)
+
+
+def test_write_back_touches_only_changed_cells(tmp_path):
+    path = tmp_path / "plan.xlsx"
+    plan_workbook(path, [["Li", 1, 100, "keep me"], ["Wang", 2, 150, None], ["Zhao", 3, "=B4*100", None]])
+    book = FakeBook(path)
+    fake_refresh(path)
+    count = live.write_back(book, live.fresh_tables(path))
+    sheet = book.sheets["Plan"]
+    assert sheet.written == ["C3", "C4"] and count == 2
+    assert [sheet.ws.cell(r, 3).value for r in (2, 3, 4)] == [100, 200, 300]
+    assert sheet.ws["D2"].value == "keep me" and sheet.ws["F1"].value.startswith("user's")
+
+
+def test_write_back_grows_and_shrinks_the_table(tmp_path):
+    path = tmp_path / "plan.xlsx"
+    plan_workbook(path, [["Li", 1, 100, None], ["Wang", 2, 200, None]])
+    book = FakeBook(path)
+    plan_workbook(path, [["Li", 1, 100, None], ["Wang", 2, 200, None], ["Zhao", 3, 300, None]])
+    live.write_back(book, live.fresh_tables(path))
+    sheet = book.sheets["Plan"]
+    assert sheet.tables[0].table.ref == "A1:D4" and sheet.ws["A4"].value == "Zhao"
+    plan_workbook(path, [["Li", 1, 100, None]])
+    live.write_back(book, live.fresh_tables(path))
+    assert sheet.tables[0].table.ref == "A1:D2"
+    assert sheet.ws["A3"].value is None and sheet.ws["A4"].value is None
+
+
+def test_text_that_looks_like_a_formula_is_written_as_text(tmp_path):
+    path = tmp_path / "plan.xlsx"
+    plan_workbook(path, [["Li", 1, 100, None]])
+    book = FakeBook(path)
+    wb = openpyxl.load_workbook(path)
+    wb["Plan"]["D2"].value = "=not a formula"
+    wb["Plan"]["D2"].data_type = "s"
+    wb.save(path)
+    live.write_back(book, live.fresh_tables(path))
+    assert book.sheets["Plan"].ws["D2"].value == "'=not a formula"
+
+
+def test_macro_run_refreshes_a_copy_and_writes_back(tmp_path, monkeypatch):
+    path = tmp_path / "plan.xlsx"
+    plan_workbook(path, [["Li", 1, None, "mine"], ["Wang", 3, None, None]])
+    module = types.ModuleType("fake_targets_module")
+    module.refresh_workbook = fake_refresh
+    monkeypatch.setitem(sys.modules, "fake_targets_module", module)
+    monkeypatch.setitem(refresh.ENTRY_POINTS, "targets", ("fake_targets_module", "refresh_workbook"))
+    book = FakeBook(path)
+    assert live.run(book, "targets") == "targets: 2 cells updated"
+    assert book.saved == 1
+    assert [book.sheets["Plan"].ws.cell(r, 3).value for r in (2, 3)] == [100, 300]
+    assert openpyxl.load_workbook(path)["Plan"]["C2"].value is None  # the file itself is left to Excel
+
+
+def test_refresh_reports_missing_code_as_not_available(monkeypatch, tmp_path):
+    monkeypatch.setitem(refresh.ENTRY_POINTS, "funnel", ("xlsales.workbooks.no_such_module", "refresh_workbook"))
+    with pytest.raises(refresh.NotAvailable, match="funnel: not available"):
+        refresh.refresh("funnel", tmp_path / "x.xlsx")
+    monkeypatch.setitem(refresh.ENTRY_POINTS, "funnel", ("xlsales.excel.refresh", "no_such_function"))
+    with pytest.raises(refresh.NotAvailable, match="no_such_function is missing"):
+        refresh.refresh("funnel", tmp_path / "x.xlsx")
+    with pytest.raises(InputError, match="kind"):
+        refresh.refresh("okma", tmp_path / "x.xlsx")
+
+
+def test_macro_on_an_unsaved_workbook_says_so(tmp_path):
+    book = types.SimpleNamespace(fullname="Book1", save=lambda: None)
+    with pytest.raises(InputError, match="save it to a file first"):
+        live.run(book, "targets")
+
+
+def test_every_button_has_an_entry_point():
+    assert {"targets", "funnel", "commission", "memos"} == set(refresh.ENTRY_POINTS)

@@ -8,6 +8,7 @@ left alone because nothing else is written.
 """
 from __future__ import annotations
 
+import math
 import shutil
 import tempfile
 from pathlib import Path
@@ -23,17 +24,31 @@ def fresh_tables(path) -> dict[str, tuple[str, str, list[list]]]:
     wb = openpyxl.load_workbook(path)
     tables = {}
     for ws in wb.worksheets:
-        for name, table in ws.tables.items():
-            rows = [[cell.value for cell in row] for row in ws[table.ref]]
-            tables[name] = (ws.title, table.ref, rows)
+        for table in ws.tables.values():
+            rows = [[_as_written(cell) for cell in row] for row in ws[table.ref]]
+            tables[table.displayName] = (ws.title, table.ref, rows)
     return tables
 
 
+def _as_written(cell):
+    """The cell as Excel must receive it: text that looks like a formula keeps Excel's text prefix."""
+    value = cell.value
+    if cell.data_type == "s" and isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
 def _same(live, fresh) -> bool:
-    if live in ("", None) and fresh in ("", None):
-        return True
-    if isinstance(live, (int, float)) and isinstance(fresh, (int, float)) and not isinstance(fresh, bool):
-        return float(live) == float(fresh)
+    """Whether Excel's ``Range.Formula`` text ``live`` already shows ``fresh``."""
+    if live in ("", None) or fresh in ("", None):
+        return live in ("", None) and fresh in ("", None)
+    if isinstance(fresh, bool):
+        return str(live).upper() == str(fresh).upper()
+    if isinstance(fresh, (int, float)):
+        try:
+            return math.isclose(float(live), fresh, rel_tol=1e-14)
+        except (TypeError, ValueError):
+            return False
     return str(live) == str(fresh)
 
 
@@ -54,9 +69,12 @@ def changed_runs(live: list[list], fresh: list[list]) -> list[tuple[int, int, li
 
 
 def _rows(value) -> list[list]:
-    if not isinstance(value, list):
+    """xlwings gives a one-cell range's formula as a string and a larger one as rows (tuples)."""
+    if not isinstance(value, (list, tuple)):
         return [[value]]
-    return value if value and isinstance(value[0], list) else [value]
+    if value and not isinstance(value[0], (list, tuple)):
+        return [list(value)]
+    return [list(row) for row in value]
 
 
 def write_back(book, tables) -> int:
@@ -64,12 +82,15 @@ def write_back(book, tables) -> int:
     written = 0
     for name, (sheet_name, ref, fresh) in tables.items():
         sheet = book.sheets[sheet_name]
-        live_table = sheet.tables[name] if name in [t.name for t in sheet.tables] else None
+        live_table = next((t for t in sheet.tables if t.name == name), None)
         if live_table is None:
             continue
         top_left = sheet.range(ref.split(":")[0])
         target = top_left.resize(len(fresh), len(fresh[0]))
         if live_table.range.address.replace("$", "") != ref:
+            old_rows, old_columns = live_table.range.shape
+            if old_rows > len(fresh):  # rows the refresh dropped
+                top_left.offset(len(fresh), 0).resize(old_rows - len(fresh), old_columns).clear_contents()
             live_table.resize(target)
         live = _rows(target.formula)
         for r, c, values in changed_runs(live, fresh):
