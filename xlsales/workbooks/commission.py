@@ -371,7 +371,7 @@ def run_commission(plan: Plan, orders: pd.DataFrame, reps: pd.DataFrame, period:
     through = periods_.parse(period, plan.period, "period")
     if through // periods_.PER_YEAR[plan.period] != plan.year:
         raise InputError(f"period: {periods_.label(through, plan.period)} is not in the plan year {plan.year}")
-    needs = [m.key for m in plan.measures if m.quota_source != "fixed"]
+    needs = [m.key for m in plan.measures if m.quota_source != "fixed" and m.basis == "quota"]
     if needs and monthly_targets is None and quotas is None:
         raise InputError(f"quotas: the plan takes {', '.join(needs)} quotas from targets or a quotas file; "
                          "give --targets WORKBOOK or --quotas FILE")
