@@ -277,6 +277,7 @@ def _add_chart(wb, lang: str, rows: int) -> None:
     chart.set_categories(cats)
     chart.dataLabels = DataLabelList()
     chart.dataLabels.showVal = True
+    chart.dataLabels.showCatName = chart.dataLabels.showSerName = chart.dataLabels.showLegendKey = False
     chart.height, chart.width = 8, 16
     ws.add_chart(chart, "A12" if rows < 8 else f"A{bottom + 3}")
 
