@@ -2,7 +2,8 @@
 
 Excel (through xlwings, ``ndim=2``) hands the function a column as a list of one-cell rows of floats,
 blanks as None. This times our side of the call: converters + the API + shaping the result. It
-leaves out xlwings' COM marshalling, which no Python code of ours can change. Prints µs per call.
+leaves out xlwings' COM marshalling, which no Python code of ours can change. Prints µs per call
+(best and median of 100 batches: the best batch is the least disturbed by other processes).
 
     .venv/bin/python bench/bench_udfs.py [--calls N]
 """
@@ -12,6 +13,7 @@ import argparse
 import importlib.util
 import os
 import platform
+import statistics
 import time
 from pathlib import Path
 
@@ -28,15 +30,19 @@ def load_udfs():
     return module
 
 
-def per_call(function, args, calls: int) -> float:
-    """Best of 5 runs, in µs of this process's CPU time per call (steadier on a shared machine)."""
-    best = float("inf")
-    for _ in range(5):
-        start = time.process_time()
-        for _ in range(calls):
+def per_call(function, args, calls: int, batches: int = 100) -> tuple[float, float]:
+    """(best, median) µs per call over ``batches`` batches making ``calls`` calls in all.
+
+    On a shared machine the best batch is the figure that other processes disturb least.
+    """
+    size = max(1, calls // batches)
+    times = []
+    for _ in range(batches):
+        start = time.perf_counter()
+        for _ in range(size):
             function(*args)
-        best = min(best, time.process_time() - start)
-    return best / calls * 1e6
+        times.append((time.perf_counter() - start) / size * 1e6)
+    return min(times), statistics.median(times)
 
 
 def converters_only(total, weights, round_to):
@@ -64,9 +70,10 @@ def main():
         ("converters alone (column in, column out)", converters_only, (10000.0, column, 1.0)),
     ]
     print(f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"{calls} calls per run, best of 5")
+          f"{calls} calls each in 100 batches; µs per call: best batch / median batch")
     for label, function, args in cases:
-        print(f"{per_call(function, args, calls):8.1f} µs/call  {label}")
+        best, median = per_call(function, args, calls)
+        print(f"{best:7.1f} / {median:7.1f}  {label}")
 
 
 if __name__ == "__main__":

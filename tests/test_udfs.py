@@ -252,3 +252,41 @@ def test_unexpected_exceptions_become_error_cells(monkeypatch):
         raise ZeroDivisionError("boom")
     monkeypatch.setattr(xlsales, "attainment", broken)
     assert U.ATTAINMENT(1.0, 2.0) == "#XLSALES! unexpected ZeroDivisionError: boom"
+
+
+def test_a_date_in_a_numeric_range_is_invalid():
+    import datetime as dt
+    result = U.SPLIT_TARGET(100.0, [[1.0], [dt.datetime(2024, 1, 31)]])
+    assert result.startswith("#XLSALES! weights: position 2")
+
+
+# --- whatever Excel sends, a function answers with cells, never an exception --------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+CELLS = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True, width=64),
+                  st.integers(-10**6, 10**6).map(float), st.booleans(), st.text(max_size=5),
+                  st.sampled_from(["#N/A", "#DIV/0!", "#VALUE!", "#REF!", "", "marginal", "retro", "avg"]))
+RANGES = st.one_of(CELLS, st.lists(st.lists(CELLS, min_size=1, max_size=3).map(lambda r: r), max_size=4)
+                   .filter(lambda rows: len({len(r) for r in rows}) <= 1))
+ARITY = {name: len(args) for name, args, *_ in AGREEMENT}
+ARITY.update({"SPLIT_TARGET": 4, "SEASONAL_SPLIT": 4, "TARGET_FROM_HISTORY": 4, "PIPELINE_COVERAGE": 3,
+              "COMMISSION": 5, "COMMISSION_DETAIL": 5, "ABC_CLASS": 3})
+
+
+def _is_cells(result) -> bool:
+    if isinstance(result, (float, str)) or result is None:
+        return True
+    return (isinstance(result, list) and all(isinstance(row, list) for row in result)
+            and all(v is None or isinstance(v, (float, str)) for row in result for v in row))
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=st.sampled_from(sorted(ARITY)), data=st.data())
+def test_any_input_gives_cells_never_an_exception(name, data):
+    args = [data.draw(RANGES) for _ in range(ARITY[name])]
+    result = getattr(U, name)(*args)
+    assert _is_cells(result), result
+    if isinstance(result, str) and result.startswith("#XLSALES!"):
+        assert "\n" not in result
