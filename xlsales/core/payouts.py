@@ -165,9 +165,11 @@ class _Working:
         keep = np.ones(n, bool) if keep_zero else amount != 0
         if not keep.any():
             return
-        part = {"r": np.broadcast_to(r, n)[keep], "p": np.broadcast_to(p, n)[keep],
-                "kind": np.full(keep.sum(), LINE_KINDS.index(kind)),
-                "measure": np.broadcast_to(measure, n)[keep], "tier": np.broadcast_to(tier, n)[keep]}
+        part = {"r": np.broadcast_to(np.asarray(r, dtype=np.int32), n)[keep],
+                "p": np.broadcast_to(np.asarray(p, dtype=np.int16), n)[keep],
+                "kind": np.full(keep.sum(), LINE_KINDS.index(kind), dtype=np.int8),
+                "measure": np.broadcast_to(np.asarray(measure, dtype=np.int8), n)[keep],
+                "tier": np.broadcast_to(np.asarray(tier, dtype=np.int16), n)[keep]}
         for name, value in (("lower", lower), ("upper", upper), ("base", base), ("rate", rate),
                             ("amount", amount)):
             part[name] = np.broadcast_to(np.asarray(value, dtype=float), n)[keep]
@@ -351,10 +353,13 @@ class _Working:
         parts = self.line_parts
         cat = {k: np.concatenate([np.asarray(p[k]) for p in parts]) for k in parts[0]}
         P = len(self.pnos)
-        order = np.lexsort((cat["tier"], cat["kind"], cat["measure"] + 1 + (cat["kind"] >= LINE_KINDS.index(
-            "plan_cap")) * 1000, cat["r"] * P + cat["p"]))
+        group = cat["measure"].astype(np.int16) + 1 + (cat["kind"] >= LINE_KINDS.index("plan_cap")) * 1000
+        rp = cat["r"].astype(np.int64) * P + cat["p"]
+        # One integer sort key: rep/period, then measure group, kind and tier (all small).
+        key = ((rp * 2048 + group) * 16 + cat["kind"]) * 4096 + cat["tier"]
+        order = np.argsort(key, kind="stable")
         cat = {k: v[order] for k, v in cat.items()}
-        rp = cat["r"] * P + cat["p"]
+        rp = rp[order]
         starts = np.r_[0, np.flatnonzero(np.diff(rp)) + 1]
         seq = np.arange(rp.size) - np.repeat(starts, np.diff(np.r_[starts, rp.size])) + 1
         is_award = cat["kind"] == LINE_KINDS.index("award")
@@ -363,7 +368,7 @@ class _Working:
         award = award_codes[np.where(is_award, cat["tier"] - 1, -1)]
         return pd.DataFrame({
             "rep": pd.Categorical.from_codes(cat["r"], self.reps),
-            "period": pd.Categorical.from_codes(cat["p"], period_labels), "pno": self.pnos[cat["p"]],
+            "period": pd.Categorical.from_codes(cat["p"].astype(np.int32), period_labels), "pno": self.pnos[cat["p"]],
             "seq": seq, "kind": pd.Categorical.from_codes(cat["kind"], LINE_KINDS),
             "measure": pd.Categorical.from_codes(cat["measure"], keys),
             "tier": cat["tier"].astype(np.int64), "award": pd.Categorical.from_codes(award, names),
