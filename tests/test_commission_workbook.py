@@ -218,3 +218,13 @@ def test_period_outside_the_plan_year_and_missing_quotas_exit_2(files, tmp_path)
     missing = CliRunner().invoke(main, args + ["--period", "2026-06"])
     assert missing.exit_code == 2 and "--targets" in missing.output
     assert not (tmp_path / "c.xlsx").exists()
+
+
+def test_shipped_example_plans_are_the_documented_ones():
+    from xlsales.io.plan import example_plan, example_plan_path
+    for lang in ("en", "zh"):
+        assert example_plan_path(lang).read_text(encoding="utf-8") == \
+            (ROOT / "examples" / "plans" / f"plan.{lang}.yaml").read_text(encoding="utf-8")
+        plan = example_plan(lang)
+        assert [m.key for m in plan.measures] == ["revenue", "collections"]
+        assert sum(m.weight for m in plan.measures) == pytest.approx(1)

@@ -266,3 +266,17 @@ def load_quotas(path, problems=None):
     if "measure" in frame.columns:
         frame["measure"] = frame["measure"].map(lambda m: MEASURE_ALIASES.get(str(m).strip(), str(m).strip().lower()))
     return frame
+
+
+# ---------------------------------------------------------------------------------------------
+# The example plans (examples/plans/ in the repository, a copy shipped in xlsales/data/plans/)
+
+
+def example_plan_path(lang: str = "en") -> Path:
+    name = f"plan.{'zh' if lang == 'zh' else 'en'}.yaml"
+    return Path(__file__).resolve().parents[1] / "data" / "plans" / name
+
+
+def example_plan(lang: str = "en") -> Plan:
+    """The example plan (two measures, gate, accelerators, caps, awards, a draw), e.g. for the demo."""
+    return load_plan(example_plan_path(lang))
