@@ -336,3 +336,16 @@ def test_caps_are_respected(a, cap, plan_cap):
     res = run(plan, [("A", JUNE, "revenue", a, 0)])
     assert june(res) <= min(cap, plan_cap)
     assert june(res) == min(xlsales.commission(a, [(0, 0.05), (50_000, 0.2)]), cap, plan_cap)
+
+
+def test_a_clawback_list_claws_back_in_the_period_of_its_date():
+    from xlsales.core.commission_inputs import clawback_actuals
+    plan = Plan(measures=(Measure("revenue", (Tier(0, 0.05),), weight=1.0, basis="amount"),), prorate=False)
+    listed = pd.DataFrame({"rep": ["A", "A"], "date": pd.to_datetime(["2026-06-03", "2026-05-20"]),
+                           "amount": [10_000.0, -2_000.0], "measure": ["revenue", "revenue"]})
+    returns = clawback_actuals(listed, plan)
+    result = run(plan, [("A", JUNE, "revenue", 40_000, 0)] + [
+        (r.rep, r.pno, r.measure, r.achieved, r.returns) for r in returns.itertuples()])
+    assert june(result) == 2000 - 500
+    may = result.payouts[result.payouts["pno"] == JUNE - 1]["payout"].iloc[0]
+    assert may == -100  # a clawback with nothing to set it against leaves the rep owing

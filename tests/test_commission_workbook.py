@@ -228,3 +228,24 @@ def test_shipped_example_plans_are_the_documented_ones():
         plan = example_plan(lang)
         assert [m.key for m in plan.measures] == ["revenue", "collections"]
         assert sum(m.weight for m in plan.measures) == pytest.approx(1)
+
+
+def test_command_with_a_clawback_list(files, company, tmp_path):
+    rep = company.reps["rep"].iloc[3]
+    pd.DataFrame({"销售代表": [rep], "日期": ["2026-06-10"], "金额": [50_000], "原因": ["客户退货"]}).to_csv(
+        tmp_path / "clawbacks.csv", index=False)
+    args = ["commission", "--plan", str(ROOT / "examples/plans/plan.en.yaml"), "--orders", str(files / "orders.csv"),
+            "--reps", str(files / "reps.csv"), "--quotas", str(files / "quotas.csv"), "--period", "2026-06"]
+    plain = CliRunner().invoke(main, args + ["--out", str(tmp_path / "a.xlsx")])
+    clawed = CliRunner().invoke(main, args + ["--out", str(tmp_path / "b.xlsx"), "--clawbacks",
+                                               str(tmp_path / "clawbacks.csv")])
+    assert plain.exit_code == 0 and clawed.exit_code == 0, clawed.output
+    wb = openpyxl.load_workbook(tmp_path / "b.xlsx")
+    lines = read_table(wb, "StatementLines", __import__("xlsales.workbooks.commission", fromlist=["LINES"]).LINES)
+    mine = lines[(lines["rep"] == rep) & (lines["item"] == "Clawback")]
+    assert mine["amount"].tolist() == [-50_000 * 0.03 * 0.7]
+    pd.DataFrame({"rep": [rep], "date": ["2026-06-10"], "amount": [1], "measure": ["profit"]}).to_csv(
+        tmp_path / "bad.csv", index=False)
+    bad = CliRunner().invoke(main, args + ["--out", str(tmp_path / "c.xlsx"), "--clawbacks", str(tmp_path / "bad.csv")])
+    assert bad.exit_code == 2 and "bad.csv, row 2, column measure" in bad.output
+    assert not (tmp_path / "c.xlsx").exists()

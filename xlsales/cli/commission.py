@@ -12,7 +12,7 @@ from xlsales.cli.display import text_table
 from xlsales.core import periods
 from xlsales.errors import InputError, InputFileError
 from xlsales.io.loading import capped
-from xlsales.io.plan import load_plan, load_quotas
+from xlsales.io.plan import load_clawbacks, load_plan, load_quotas
 from xlsales.workbooks.binding import WorkbookError
 
 
@@ -25,22 +25,25 @@ from xlsales.workbooks.binding import WorkbookError
               help="Targets workbook (xlsales targets): monthly rep targets are the quotas.")
 @click.option("--quotas", "quotas_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Quotas file: rep, measure, period (2026-06 or 2026-Q2), quota.")
+@click.option("--clawbacks", "clawbacks_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Deals lost or returned after they were paid: rep, date, amount[, measure, reason].")
 @click.option("--period", required=True, help="Period to pay: 2026-06 (month plan) or 2026-Q2 (quarter plan).")
 @click.option("--out", "out", type=click.Path(path_type=Path), default=Path("commission.xlsx"), show_default=True,
               help="Workbook to write; an existing one is refreshed in place.")
 @click.option("--statements", "statements_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Also write one statement workbook per rep into this folder.")
 @LANG_OPTION
-def commission(plan_path, orders, reps, targets_path, quotas_path, period, out, statements_dir, lang):
+def commission(plan_path, orders, reps, targets_path, quotas_path, clawbacks_path, period, out, statements_dir,
+               lang):
     """Pay commission for a period: tiers, gates, caps, awards, draws, clawbacks; a statement per rep."""
     from xlsales.workbooks.commission import run_commission, summary, write_commission_workbook
     from xlsales.workbooks.statements import write_statement_files
 
     try:
-        plan, orders_frame, reps_frame, targets, quotas = _inputs(plan_path, orders, reps, targets_path,
-                                                                  quotas_path)
+        plan, orders_frame, reps_frame, targets, quotas, clawbacks = _inputs(
+            plan_path, orders, reps, targets_path, quotas_path, clawbacks_path)
         out = output_path(out)
-        result = run_commission(plan, orders_frame, reps_frame, period, targets, quotas)
+        result = run_commission(plan, orders_frame, reps_frame, period, targets, quotas, clawbacks)
         label = periods.label(periods.parse(period, plan.period), plan.period)
         path = write_commission_workbook(result, out, lang)
         written = []
@@ -54,7 +57,7 @@ def commission(plan_path, orders, reps, targets_path, quotas_path, period, out, 
     click.echo(format_summary(summary(result.period(periods.parse(period, plan.period))), lang))
 
 
-def _inputs(plan_path, orders, reps, targets_path, quotas_path):
+def _inputs(plan_path, orders, reps, targets_path, quotas_path, clawbacks_path=None):
     """Every input checked before anything is written; all file problems reported together."""
     if targets_path and quotas_path:
         raise InputError("give either --targets or --quotas, not both")
@@ -70,12 +73,13 @@ def _inputs(plan_path, orders, reps, targets_path, quotas_path):
         problems.extend(error.problems)
         orders_frame = reps_frame = None
     quotas = load_quotas(quotas_path, problems) if quotas_path else None
+    clawbacks = load_clawbacks(clawbacks_path, problems) if clawbacks_path else None
     targets = None
     if targets_path:
         targets = _read_targets(targets_path, problems)
     if problems:
         raise InputFileError(capped(problems))
-    return plan, orders_frame, reps_frame, targets, quotas
+    return plan, orders_frame, reps_frame, targets, quotas, clawbacks
 
 
 def _read_targets(path, problems):

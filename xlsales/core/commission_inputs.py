@@ -119,3 +119,25 @@ def _leave_dates(reps: pd.DataFrame) -> np.ndarray:
         if str(column).strip().lower().replace(" ", "_") in LEAVE_HEADERS:
             return pd.to_datetime(reps[column], errors="coerce").to_numpy(dtype="datetime64[ns]")
     return np.full(len(reps), np.datetime64("NaT"), dtype="datetime64[ns]")
+
+
+def clawback_actuals(clawbacks: pd.DataFrame, plan: Plan) -> pd.DataFrame:
+    """A clawback list (rep, date, amount, measure) as returns in the period of its date.
+
+    The amount is the deal amount lost or returned, whatever its sign; it is clawed back like a
+    negative order (first tier rate × weight). Measures not in the plan are an error."""
+    measure = clawbacks["measure"] if "measure" in clawbacks.columns else pd.Series("revenue", index=clawbacks.index)
+    unknown = ~measure.isin(plan.measure_keys)
+    if unknown.any():
+        row = unknown.idxmax()
+        raise InputError(f"{clawbacks.attrs.get('source', 'clawbacks')}, row {row}, column measure: "
+                         f"{measure[row]!r} is not a measure of the plan ({', '.join(plan.measure_keys)})")
+    frames = []
+    pno = periods.period_numbers(clawbacks["date"], plan.period)
+    amount = -np.abs(clawbacks["amount"].to_numpy(dtype=float))
+    for key in plan.measure_keys:
+        pick = (measure == key).to_numpy()
+        if pick.any():
+            frames.append(_sum(clawbacks["rep"].to_numpy(dtype=object)[pick], pno[pick], key,
+                               np.zeros(int(pick.sum())), amount[pick]))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ACTUAL_COLUMNS)

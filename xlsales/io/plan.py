@@ -7,6 +7,8 @@ Numbers may be written as fractions (0.05) or percentages ("5%"). See docs/commi
 from __future__ import annotations
 
 import re
+
+import pandas as pd
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
@@ -280,3 +282,29 @@ def example_plan_path(lang: str = "en") -> Path:
 def example_plan(lang: str = "en") -> Plan:
     """The example plan (two measures, gate, accelerators, caps, awards, a draw), e.g. for the demo."""
     return load_plan(example_plan_path(lang))
+
+
+# ---------------------------------------------------------------------------------------------
+# A clawback list: deals lost or returned after they were paid
+
+
+def _clawback_schema():
+    from xlsales.io.loading import Column, Schema
+    return Schema("clawbacks", (
+        Column("rep", ("销售代表", "销售", "业务员", "代表", "sales rep")),
+        Column("date", ("日期", "退货日期", "扣回日期", "return date"), kind="date"),
+        Column("amount", ("金额", "退货金额", "扣回金额", "deal amount"), kind="number"),
+        Column("measure", ("指标",), required=False, default="revenue"),
+        Column("reason", ("原因", "说明", "备注", "note"), required=False),
+    ))
+
+
+def load_clawbacks(path, problems=None):
+    """rep, date, amount (the deal amount lost or returned; the sign is ignored), measure, reason."""
+    from xlsales.io.loading import load_table
+    frame = load_table(path, _clawback_schema(), problems)
+    if "measure" in frame.columns:
+        frame["measure"] = frame["measure"].fillna("revenue").map(
+            lambda m: MEASURE_ALIASES.get(str(m).strip(), str(m).strip().lower()))
+    frame["date"] = pd.to_datetime(frame["date"], errors="coerce")
+    return frame

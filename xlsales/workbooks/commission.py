@@ -16,8 +16,8 @@ from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Font, PatternFill
 
 from xlsales.core import periods as periods_
-from xlsales.core.commission_inputs import (actuals_from_orders, quotas_from_table, quotas_from_targets,
-                                            roster_from_reps)
+from xlsales.core.commission_inputs import (actuals_from_orders, clawback_actuals, quotas_from_table,
+                                            quotas_from_targets, roster_from_reps)
 from xlsales.core.commission_plan import Plan
 from xlsales.core.payouts import CommissionResult, compute_payouts
 from xlsales.errors import InputError
@@ -366,7 +366,7 @@ def _rep_range(wb) -> str:
 
 def run_commission(plan: Plan, orders: pd.DataFrame, reps: pd.DataFrame, period: str,
                    monthly_targets: pd.DataFrame | None = None, quotas: pd.DataFrame | None = None,
-                   ) -> CommissionResult:
+                   clawbacks: pd.DataFrame | None = None) -> CommissionResult:
     """Payouts from the plan year's start through ``period`` ("2026-06" / "2026-Q2")."""
     through = periods_.parse(period, plan.period, "period")
     if through // periods_.PER_YEAR[plan.period] != plan.year:
@@ -381,7 +381,11 @@ def run_commission(plan: Plan, orders: pd.DataFrame, reps: pd.DataFrame, period:
     if quotas is not None:
         frames.append(quotas_from_table(quotas, plan, quotas.attrs.get("source", "quotas")))
     quota_frame = pd.concat(frames, ignore_index=True) if frames else None
-    return compute_payouts(plan, actuals_from_orders(orders, plan), quota_frame, roster_from_reps(reps), through)
+    actuals = actuals_from_orders(orders, plan)
+    if clawbacks is not None and len(clawbacks):
+        actuals = pd.concat([actuals.astype({"rep": object}), clawback_actuals(clawbacks, plan).astype({"rep": object})],
+                            ignore_index=True)
+    return compute_payouts(plan, actuals, quota_frame, roster_from_reps(reps), through)
 
 
 def commission_report(company_frames, plan: Plan, monthly_targets: pd.DataFrame, period: str, out_dir,
