@@ -14,6 +14,7 @@ import pandas as pd
 
 from xlsales.core.funnel import conversion_rates, coverage, velocity, weighted_amounts
 from xlsales.core.stages import complete_stages
+from xlsales.errors import InputError
 
 COMMIT, BEST_CASE, PIPELINE, CLOSED, OMITTED = "commit", "best case", "pipeline", "closed", "omitted"
 CATEGORIES = (CLOSED, COMMIT, BEST_CASE, PIPELINE, OMITTED)
@@ -61,8 +62,10 @@ def deal_facts(deals: pd.DataFrame, stages: pd.DataFrame, as_of) -> pd.DataFrame
     as_of = pd.Timestamp(as_of).normalize()
     n = len(stages)
     d = deals.loc[deals["created"] <= as_of].copy()
-    order = pd.Series(stages["order"].to_numpy(), index=stages["stage"].to_numpy())
-    d["stage_no"] = d["stage"].map(order).astype("int64")
+    d["stage_no"] = pd.Categorical(d["stage"], categories=stages["stage"]).codes.astype("int64") + 1
+    if (d["stage_no"] == 0).any():
+        unknown = d.loc[d["stage_no"] == 0, "stage"].iloc[0]
+        raise InputError(f"stage: {unknown!r} is not a stage of the stage table")
     closed_later = d["status"].ne("open") & ~(d["closed_date"] <= as_of)
     if closed_later.any():
         d.loc[closed_later & d["status"].eq("won"), "stage_no"] = n - 1
@@ -101,43 +104,60 @@ def forecast_category(status, probability, doubtful) -> np.ndarray:
 # ------------------------------------------------------------------------------- funnels
 
 
-def reached_counts(facts: pd.DataFrame, n_stages: int, by: list[str] | None = None) -> pd.DataFrame:
-    """Deals that reached each stage (stage_no ≥ k), per group: columns 1..n."""
-    keys = [facts[k] for k in by] if by else [np.zeros(len(facts), dtype=int)]
-    counts = pd.crosstab(keys, facts["stage_no"]).reindex(columns=range(1, n_stages + 1), fill_value=0)
-    reached = counts.iloc[:, ::-1].cumsum(axis=1).iloc[:, ::-1]
-    return reached
+def _groups(facts: pd.DataFrame, by: list[str] | None) -> tuple[np.ndarray, pd.Index | None]:
+    """Group number of each deal and the group keys (sorted), or one group for the company."""
+    if not by:
+        return np.zeros(len(facts), dtype=np.int64), None
+    grouped = facts.groupby(by, sort=True)
+    return grouped.ngroup().to_numpy(), grouped.size().index
+
+
+def _per_stage(codes, stage_no, groups: int, n: int, weights=None) -> np.ndarray:
+    """groups × stages table of counts (or sums of ``weights``) by bincount."""
+    flat = np.bincount(codes * n + (stage_no - 1), weights=weights, minlength=groups * n)
+    return flat.reshape(groups, n)
+
+
+def reached_counts(facts: pd.DataFrame, n_stages: int, by: list[str] | None = None) -> np.ndarray:
+    """Deals that reached each stage (stage_no ≥ k), groups × stages."""
+    codes, keys = _groups(facts, by)
+    counts = _per_stage(codes, facts["stage_no"].to_numpy(), 1 if keys is None else len(keys), n_stages)
+    return counts[:, ::-1].cumsum(axis=1)[:, ::-1]
 
 
 def stage_funnel(facts: pd.DataFrame, stages: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
     """Per (group,) stage: open deals and amount, weighted, reached, conversion to next, norm, stale, slipped."""
     n = len(stages)
-    reached = reached_counts(facts, n, by)
-    conv = conversion_rates(reached.to_numpy())
-    conv = np.concatenate([conv, np.full((len(reached), 1), np.nan)], axis=1)
-    long = pd.DataFrame({"stage_no": np.tile(np.arange(1, n + 1), len(reached)),
-                         "reached": reached.to_numpy().ravel(), "conversion": conv.ravel()})
-    group_keys = by or []
-    if by:
-        idx = reached.index.to_frame(index=False)
-        idx.columns = by
-        long = pd.concat([idx.loc[idx.index.repeat(n)].reset_index(drop=True), long], axis=1)
-    open_deals = facts.loc[facts["is_open"]]
-    sums = open_deals.groupby([*group_keys, "stage_no"]).agg(
-        open_deals=("amount", "size"), open_amount=("amount", "sum"), weighted=("weighted", "sum"),
-        stale=("stale", "sum"), slipped=("slipped", "sum"))
-    long = long.merge(sums.reset_index(), on=[*group_keys, "stage_no"], how="left")
-    for column in ("open_deals", "open_amount", "weighted", "stale", "slipped"):
-        long[column] = long[column].fillna(0)
-    for column in ("open_deals", "stale", "slipped"):
-        long[column] = long[column].astype("int64")
-    st = stages.set_index("order")
-    long["stage"] = st["stage"].reindex(long["stage_no"]).to_numpy()
-    long["probability"] = st["probability"].reindex(long["stage_no"]).to_numpy()
-    long["norm"] = st["norm"].reindex(long["stage_no"]).to_numpy()
-    long["vs_norm"] = (long["conversion"] / long["norm"]).where(long["norm"] > 0)
-    return long[[*group_keys, "stage_no", "stage", "probability", "open_deals", "open_amount", "weighted",
-                 "reached", "conversion", "norm", "vs_norm", "stale", "slipped"]]
+    codes, keys = _groups(facts, by)
+    groups = 1 if keys is None else len(keys)
+    stage_no = facts["stage_no"].to_numpy()
+    counts = _per_stage(codes, stage_no, groups, n)
+    reached = counts[:, ::-1].cumsum(axis=1)[:, ::-1]
+    conv = np.concatenate([conversion_rates(reached), np.full((groups, 1), np.nan)], axis=1)
+    is_open = facts["is_open"].to_numpy()
+    sums = {name: _per_stage(codes, stage_no, groups, n, np.where(is_open, values, 0).astype(float)).ravel()
+            for name, values in (("open_deals", 1), ("open_amount", facts["amount"].to_numpy()),
+                                 ("weighted", facts["weighted"].to_numpy()), ("stale", facts["stale"].to_numpy()),
+                                 ("slipped", facts["slipped"].to_numpy()))}
+    long = pd.DataFrame({"stage_no": np.tile(np.arange(1, n + 1), groups)})
+    if keys is not None:
+        idx = keys.to_frame(index=False).loc[np.repeat(np.arange(groups), n)].reset_index(drop=True)
+        long = pd.concat([idx, long], axis=1)
+    at = long["stage_no"].to_numpy() - 1
+    long["stage"] = stages["stage"].to_numpy()[at]
+    long["probability"] = stages["probability"].to_numpy()[at]
+    for name in ("open_deals", "open_amount", "weighted"):
+        long[name] = sums[name]
+    long["reached"] = reached.ravel()
+    long["conversion"] = conv.ravel()
+    norm = stages["norm"].to_numpy(dtype=float)[at]
+    long["norm"] = norm
+    long["vs_norm"] = np.divide(long["conversion"].to_numpy(), norm, out=np.full(len(long), np.nan),
+                                where=norm > 0)
+    long["stale"], long["slipped"] = sums["stale"], sums["slipped"]
+    for name in ("open_deals", "stale", "slipped"):
+        long[name] = long[name].astype("int64")
+    return long
 
 
 def bottleneck(funnel: pd.DataFrame, by: list[str] | None = None) -> pd.Series | str | None:
