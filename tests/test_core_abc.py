@@ -127,19 +127,15 @@ def test_invalid_input_names_the_argument(kwargs, message):
 # ------------------------------------------------------------------ float boundaries (bugs)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: shares are compared in floats, so a share that is exactly "
-                                       "a_share in decimals (0.04 / 0.05 = 0.8) lands just below it -> A")
 def test_a_boundary_with_decimal_values():
     # total 0.05; the 0.01 has 0.04 before it = exactly 80% -> not below 0.8 -> B
     assert abc_class([0.04, 0.01]) == ["A", "B"]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: ten values of 0.1: the ninth has 0.8 before it (80%) but is A")
 def test_a_boundary_with_ten_tenths():
     assert abc_class([0.1] * 10) == ["A"] * 8 + ["B"] * 2
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: b boundary in floats: 17.1 / 18 = 0.95 exactly, classed B")
 def test_b_boundary_with_one_decimal_values():
     # revenue in 万元 with one decimal: sorted 8.5, 5.2, 2.5, 0.9, 0.9 (total 18.0)
     # befores: 0, 8.5, 13.7, 16.2, 17.1 -> 0, .472, .761, .9, .95 -> A A A B C

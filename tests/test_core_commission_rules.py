@@ -279,15 +279,12 @@ def test_invalid_achieved(achieved):
 # ------------------------------------------------------------------ retro at a quota boundary
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: bounds × quota in floats: 1.1 × 100 000 = 110000.00000000001, "
-                                       "so achieving exactly 110% does not reach the 1.1 tier in retro")
 def test_retro_exactly_at_a_quota_fraction_bound_reaches_that_tier():
     # tiers {0: 5%, 1.1: 8%}, quota 100 000, achieved 110 000 = 110% of quota -> tier 1.1 reached
     # -> 110 000 × 8% = 8 800 (got 5 500)
     assert commission(110_000, [(0, 0.05), (1.1, 0.08)], quota=100_000, mode="retro") == 8800.0
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: same float boundary at other common quota fractions")
 def test_retro_at_every_quota_fraction_bound_reaches_that_tier():
     failures = []
     for bound in ("0.7", "0.8", "0.9", "1.05", "1.1", "1.15", "1.3", "1.5"):
@@ -299,8 +296,6 @@ def test_retro_at_every_quota_fraction_bound_reaches_that_tier():
     assert failures == []
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: COMMISSION_DETAIL shows from/to with float noise "
-                                       "(110000.00000000001) where the statement should show 110 000")
 def test_detail_bounds_are_clean_amounts():
     rows = commission_detail(50_000, [(0, 0.05), (1.1, 0.08)], quota=100_000)
     assert rows[0][1] == 110_000.0 and rows[1][0] == 110_000.0
@@ -316,8 +311,6 @@ def test_cap_with_sub_cent_digits_is_never_exceeded():
 # ------------------------------------------------------------------ large payouts
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: cents() drifts above ~1e6 (see test_core_money): "
-                                       "100 000 000 × 5% gives 5000000.02")
 def test_large_payout_is_exact():
     # 100 000 000 × 5% = 5 000 000.00
     assert commission(100_000_000, [(0, 0.05)]) == 5_000_000.0

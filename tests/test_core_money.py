@@ -67,28 +67,21 @@ def test_cents_scalar_returns_float():
 
 # ---------------------------------------------------------------- large amounts
 
-@pytest.mark.xfail(strict=True, reason="BUG: round_half_away's nudge 1e-9*scaled grows with the amount; "
-                                       "cents(5_000_000) gives 5000000.01")
 def test_cents_keeps_whole_amount_of_five_million():
     # 5 000 000.00 is already a whole number of cents: ROUND(5000000, 2) = 5000000
     assert cents(5_000_000.0) == 5_000_000.0
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: cents(123456789.12) gives 123456789.24 (12 cents added)")
 def test_cents_of_a_company_sized_amount():
     # ROUND(123456789.12, 2) = 123456789.12
     assert cents(123_456_789.12) == 123_456_789.12
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: cents(1000000.004) rounds up to 1000000.01 at 1e6 and above "
-                                       "once the fraction of a cent is >= ~0.4")
 def test_cents_rounds_down_below_half_a_cent_at_a_million():
     # 2 000 000.004 -> the third decimal 4 < 5 -> round down -> 2 000 000.00
     assert cents(2_000_000.004) == 2_000_000.0
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the nudge 1e-9 × (amount in cents) rounds values just below "
-                                       "half a cent UP, already at ordinary commission sizes")
 @pytest.mark.parametrize("x, expected", [
     (177097.70496, 177097.70),   # a payout of 670 824.64 × 26.4%; got 177097.71
     (12345.674999, 12345.67),    # got 12345.68
@@ -140,7 +133,6 @@ def test_cents_is_odd_symmetric(x):
     assert cents(-x) == -cents(x)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: cents drifts from Excel's ROUND for amounts above ~1e6")
 @settings(max_examples=60, deadline=None)
 @given(st.decimals(min_value=1_000_000, max_value=10**11, places=2).map(float))
 def test_cents_is_identity_on_whole_cents_for_large_amounts(x):

@@ -344,9 +344,6 @@ def test_split_is_scale_invariant_in_weights(case):
         split_target(total, [w * 7 for w in weights], round_to=round_to)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (edge): remainders are compared after rounding to 9 decimals, "
-                                       "so remainders closer than 1e-9 count as a tie and the larger weight "
-                                       "wins instead of the larger remainder")
 def test_largest_remainder_with_remainders_closer_than_1e_9():
     # 2 over 10 000 000 001 : 29 999 999 999 (sum 4e10): quotas 0.50000000005 and 1.49999999995
     # -> floors 0 and 1, 1 unit missing; remainders .50000000005 > .49999999995 -> position 1 gets it
@@ -354,10 +351,6 @@ def test_largest_remainder_with_remainders_closer_than_1e_9():
     assert split_target(2, [10_000_000_001, 29_999_999_999], round_to=1) == [1.0, 1.0]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: parts are np.round(units × round_to, decimals + 6 extra); above "
-                                       "~9e7 with round_to 0.01 the scaled value passes 2**53 and parts come "
-                                       "back as 79370479.07000001, so they are not the decimal multiples and "
-                                       "do not tie out exactly")
 def test_large_total_split_to_the_cent_ties_out_exactly():
     # 423 309 221.72 to the cent over 64:71:30:45:30 (sum 240) = 42 330 922 172 units;
     # largest remainder (exact) -> 112 882 459.13, 125 228 978.09, 52 913 652.72, 79 370 479.07, 52 913 652.71
@@ -366,7 +359,6 @@ def test_large_total_split_to_the_cent_ties_out_exactly():
     assert sum(Decimal(repr(p)) for p in got) == Decimal("423309221.72")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: same float drift for a 900-million total split to the cent")
 def test_large_total_parts_are_exact_multiples_of_a_cent():
     got = split_target(899_500_032.37, [51, 83, 22, 22, 65, 30], round_to=0.01)
     assert all(Decimal(repr(p)) % Decimal("0.01") == 0 for p in got), got

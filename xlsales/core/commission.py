@@ -23,11 +23,14 @@ def tier_table(tiers, quota=None) -> tuple[np.ndarray, np.ndarray]:
     for position, row in enumerate(rows, start=1):
         if len(row) != 2:
             raise InputError(f"tiers: row {position} needs two columns (lower bound, rate), has {len(row)}")
-    bounds = numbers([r[0] for r in rows], "tiers bound", blank=None)
-    rates = numbers([r[1] for r in rows], "tiers rate", blank=None)
-    for position, (bound, rate) in enumerate(zip(bounds, rates), start=1):
-        if np.isnan(bound) or np.isnan(rate):
+    while len(rows) > 1 and all(v is None for v in rows[-1]):
+        rows.pop()   # a range selected past the last tier
+    for position, (bound, rate) in enumerate(rows, start=1):
+        if bound is None or rate is None:
             raise InputError(f"tiers: row {position} has a blank bound or rate")
+    bounds = np.array([number(r[0], f"tiers: row {i} bound") for i, r in enumerate(rows, start=1)])
+    rates = np.array([number(r[1], f"tiers: row {i} rate") for i, r in enumerate(rows, start=1)])
+    for position, rate in enumerate(rates, start=1):
         if rate < 0:
             raise InputError(f"tiers: row {position} has a negative rate ({rate:g})")
     if bounds[0] != 0:
@@ -39,7 +42,9 @@ def tier_table(tiers, quota=None) -> tuple[np.ndarray, np.ndarray]:
     quota = number(quota, "quota", blank=0)
     if quota < 0:
         raise InputError(f"quota: must be ≥ 0, got {quota:g}")
-    return (bounds * quota if quota > 0 else bounds), rates
+    # 1.1 × 100 000 is 110 000.00000000001 in binary; snap amounts to a millionth so that achieving
+    # exactly 110 000 reaches the tier.
+    return (np.round(bounds * quota, 6) if quota > 0 else bounds), rates
 
 
 def slice_amounts(achieved, lowers, uppers, retro, first):
@@ -74,6 +79,8 @@ def _arguments(achieved, tiers, quota, mode, cap):
     cap = number(cap, "cap", blank=np.inf)
     if cap < 0:
         raise InputError(f"cap: must be ≥ 0, got {cap:g}")
+    if np.isfinite(cap):
+        cap = np.floor(cap * 100 + 1e-6) / 100   # a cap of 2 000.006 pays at most 2 000.00
     return achieved, bounds, rates, mode, cap
 
 

@@ -7,8 +7,6 @@ decomposition uses the very same rule as the Excel function.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from xlsales.core.arguments import first_negative, number, numbers, whole_number
@@ -31,8 +29,11 @@ def allocate(units, weights, groups=None) -> np.ndarray:
     weight_sum = np.bincount(groups, weights=weights, minlength=n_groups)
     safe_sum = np.where(weight_sum > 0, weight_sum, 1.0)
     quota = units[groups] * weights / safe_sum[groups]
-    floor = np.floor(quota + _EPS)
-    remainder = np.round(np.clip(quota - floor, 0.0, None), 9)
+    # Quotas that are equal on paper can differ in the last bits; compare remainders in steps just
+    # above that noise so such ties fall to the tie rule, while real differences still count.
+    noise = max(1e-12, float(np.abs(quota).max(initial=0.0)) * 4e-16)
+    floor = np.floor(quota + noise)
+    remainder = np.round(np.clip(quota - floor, 0.0, None) / noise)
     missing = units - np.bincount(groups, weights=floor, minlength=n_groups)
     order = np.lexsort((np.arange(len(weights)), -weights, -remainder, groups))
     starts = np.searchsorted(groups[order], np.arange(n_groups))
@@ -49,8 +50,9 @@ def _units(amount: float, round_to: float, name: str) -> int:
 
 
 def _decimals(round_to: float) -> int:
-    """Decimal places that represent multiples of round_to without float noise."""
-    return max(0, min(10, -math.floor(math.log10(round_to)) + 6))
+    """Decimal places of round_to itself (0.01 → 2, 100 → 0), so multiples print as typed."""
+    text = f"{round_to:.10f}".rstrip("0")
+    return len(text.split(".")[1]) if "." in text else 0
 
 
 def split_target(total, weights, round_to=None, locked=None) -> list[float]:
