@@ -301,8 +301,6 @@ def test_detail_bounds_are_clean_amounts():
     assert rows[0][1] == 110_000.0 and rows[1][0] == 110_000.0
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (minor): the cap row is cents(cap − total), so a cap with "
-                                       "sub-cent digits can be exceeded: cap 2000.006 pays 2000.01")
 def test_cap_with_sub_cent_digits_is_never_exceeded():
     # 2 050 capped at 2 000.006 -> the payout must not exceed 2 000.006 (2 000.00 at the cent)
     assert commission(30_000, AMOUNT_TIERS, cap=2000.006) <= 2000.006
@@ -342,8 +340,8 @@ def tier_tables(draw, rising=False, quota_fractions=False):
 
 # Whole-yuan achievements and rates in steps of 0.1% keep every exact tier payout at 3 decimals or fewer
 # and below 1e6, where the code's cents() agrees with Excel's ROUND; the general case (cents in
-# achieved, any payout) is compared within a cent per tier below, and the rounding drift is pinned by
-# xfail tests in test_core_money.py.
+# achieved, any payout) is compared within a cent per tier below; large amounts are covered in
+# test_core_money.py.
 achievements = st.integers(-100_000, 1_000_000).map(float)
 cent_achievements = st.decimals(-100_000, 1_000_000, places=2).map(float)
 caps = st.one_of(st.none(), st.decimals(0, 100_000, places=2).map(float))
@@ -361,7 +359,7 @@ def test_matches_exact_reference_amount_tiers(achieved, tiers, mode, cap):
 @given(achievements, tier_tables(quota_fractions=True), st.sampled_from([50_000, 100_000, 250_000, 400_000]),
        modes, caps)
 def test_matches_exact_reference_quota_tiers_off_the_boundaries(achieved, tiers, quota, mode, cap):
-    # achievements exactly on a bound × quota are covered by the xfail tests above
+    # achievements exactly on a bound × quota are covered by the boundary tests above
     assume(all(Fraction(achieved) != exact(b) * quota for b, _ in tiers))
     got = commission(achieved, tiers, quota=quota, mode=mode, cap=cap)
     assert exact(got) == ref_commission(achieved, tiers, quota, mode, cap)
