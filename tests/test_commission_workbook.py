@@ -249,3 +249,25 @@ def test_command_with_a_clawback_list(files, company, tmp_path):
     bad = CliRunner().invoke(main, args + ["--out", str(tmp_path / "c.xlsx"), "--clawbacks", str(tmp_path / "bad.csv")])
     assert bad.exit_code == 2 and "bad.csv, row 2, column measure" in bad.output
     assert not (tmp_path / "c.xlsx").exists()
+
+
+def test_refresh_rereads_the_recorded_input_files(files, company, tmp_path):
+    from xlsales.workbooks.commission import refresh_workbook
+    out = tmp_path / "c.xlsx"
+    quotas = tmp_path / "quotas.csv"
+    quotas.write_bytes((files / "quotas.csv").read_bytes())
+    result = CliRunner().invoke(main, [
+        "commission", "--plan", str(ROOT / "examples/plans/plan.zh.yaml"), "--orders", str(files / "orders.csv"),
+        "--reps", str(files / "reps.csv"), "--quotas", str(quotas), "--period", "2026-06", "--out", str(out),
+        "--lang", "zh"])
+    assert result.exit_code == 0, result.output
+    before = read_table(openpyxl.load_workbook(out), "RepPayouts", REP_PAYOUTS).set_index("rep")["expected"]
+    # the quotas change: every quota doubles; Refresh picks it up
+    frame = pd.read_csv(quotas)
+    frame.assign(quota=frame["quota"] * 2).to_csv(quotas, index=False)
+    refresh_workbook(out)
+    wb = openpyxl.load_workbook(out)
+    assert "方案" in wb.sheetnames
+    after = read_table(wb, "RepPayouts", REP_PAYOUTS).set_index("rep")["expected"]
+    assert (after != before).any()
+    assert name_cell(wb, "SourceQuotas").value == str(quotas.resolve())

@@ -45,7 +45,9 @@ def commission(plan_path, orders, reps, targets_path, quotas_path, clawbacks_pat
         out = output_path(out)
         result = run_commission(plan, orders_frame, reps_frame, period, targets, quotas, clawbacks)
         label = periods.label(periods.parse(period, plan.period), plan.period)
-        path = write_commission_workbook(result, out, lang)
+        sources = {"plan": plan_path, "orders": orders, "reps": reps, "targets": targets_path,
+                   "quotas": quotas_path, "clawbacks": clawbacks_path}
+        path = write_commission_workbook(result, out, lang, sources=sources)
         written = []
         if statements_dir:
             written = write_statement_files(result, statements_dir, lang, label, progress=sys.stderr.isatty())

@@ -171,6 +171,11 @@ SETTINGS = (  # defined name, en, zh, number format
     ("DrawAmount", "Draw per period", "每期保底", MONEY),
     ("DrawRecoverable", "Draw recoverable (1 = yes)", "保底可追回（1 = 是）", None),
 )
+SOURCES = (  # defined name, en, zh, command option: the input files, so that Refresh can re-read them
+    ("SourcePlan", "Plan file", "方案文件", "plan"), ("SourceOrders", "Orders file", "订单文件", "orders"),
+    ("SourceReps", "Reps file", "销售代表文件", "reps"), ("SourceTargets", "Targets workbook", "目标工作簿", "targets"),
+    ("SourceQuotas", "Quotas file", "定额文件", "quotas"), ("SourceClawbacks", "Clawbacks file", "扣回清单", "clawbacks"),
+)
 TOTALS = (  # defined name, en, zh, formula (on the payouts sheet)
     ("TotalPayout", "Total payout", "应发合计", "=ROUND(SUM({RepPayouts.payout}),2)"),
     ("TotalLines", "Sum of statement lines", "明细合计", "=ROUND(SUM({StatementLines.amount}),2)"),
@@ -200,7 +205,11 @@ def build_template(lang: str = "en") -> openpyxl.Workbook:
         if fmt:
             plan.cell(i, 2).number_format = fmt
         define_name(wb, name, plan.title, f"$B${i}")
+    for i, (name, en, zh, _) in enumerate(SOURCES, start=3):
+        plan.cell(i, 4, zh if lang == "zh" else en)
+        define_name(wb, name, plan.title, f"$E${i}")
     plan.column_dimensions["A"].width = 30
+    plan.column_dimensions["D"].width = 20
     pay = sheets["payouts"]
     for i, (name, en, zh, _) in enumerate(TOTALS, start=3):
         pay.cell(i, 1, zh if lang == "zh" else en).font = Font(bold=True)
@@ -286,10 +295,12 @@ def table_frames(result: CommissionResult, lang: str = "en") -> dict[str, pd.Dat
 
 
 def write_commission_workbook(result: CommissionResult, path, lang: str = "en", template=None,
-                              statement_sheets: bool | None = None) -> Path:
+                              statement_sheets: bool | None = None, sources: dict | None = None) -> Path:
     """Fill the template (or refresh ``path`` in place) with one period of ``result``.
 
     ``result`` may hold several periods (year to date); the workbook shows the last one.
+    ``sources``: the input files by option name (plan, orders, reps, targets, quotas, clawbacks),
+    recorded so that ``refresh_workbook`` (the ribbon's Refresh) can read them again.
     """
     path = Path(path)
     last = int(result.payouts["pno"].max())
@@ -303,6 +314,10 @@ def write_commission_workbook(result: CommissionResult, path, lang: str = "en", 
                 "DrawRecoverable": 1 if (plan.draw and plan.draw.recoverable) else 0}
     for name, value in settings.items():
         write_name(wb, name, value)
+    if sources is not None:
+        for name, _, _, option in SOURCES:
+            value = sources.get(option)
+            write_name(wb, name, str(Path(value).resolve()) if value else None)
     ranges = {}
     for name, (_, fields, _, _) in TABLES.items():
         ranges.update(table_ranges(wb, name, fields, len(frames[name])))
@@ -386,6 +401,28 @@ def run_commission(plan: Plan, orders: pd.DataFrame, reps: pd.DataFrame, period:
         actuals = pd.concat([actuals.astype({"rep": object}), clawback_actuals(clawbacks, plan).astype({"rep": object})],
                             ignore_index=True)
     return compute_payouts(plan, actuals, quota_frame, roster_from_reps(reps), through)
+
+
+def refresh_workbook(path) -> Path:
+    """Recompute a commission workbook from the input files it records (the ribbon's Refresh)."""
+    from xlsales.io.plan import load_clawbacks, load_plan, load_quotas
+    from xlsales.io.schemas import load_orders, load_reps
+    from xlsales.workbooks.binding import WorkbookError
+    wb = open_workbook(path)
+    sources = {option: name_cell(wb, name).value for name, _, _, option in SOURCES}
+    if not sources.get("plan") or not sources.get("orders") or not sources.get("reps"):
+        raise WorkbookError("this workbook does not record its input files; run xlsales commission again")
+    lang = "zh" if SHEETS["plan"][1] in wb.sheetnames else "en"
+    period = str(name_cell(wb, "PlanPeriod").value)
+    targets = None
+    if sources.get("targets"):
+        from xlsales.workbooks.targets import read_monthly_targets
+        targets = read_monthly_targets(sources["targets"])
+    result = run_commission(
+        load_plan(sources["plan"]), load_orders(sources["orders"]), load_reps(sources["reps"]), period, targets,
+        load_quotas(sources["quotas"]) if sources.get("quotas") else None,
+        load_clawbacks(sources["clawbacks"]) if sources.get("clawbacks") else None)
+    return write_commission_workbook(result, path, lang, sources=sources)
 
 
 def commission_report(company_frames, plan: Plan, monthly_targets: pd.DataFrame, period: str, out_dir,
