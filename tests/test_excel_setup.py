@@ -294,6 +294,8 @@ class FakeRange:
     def value(self, rows):
         for cells, values in zip(self._cells(), rows):
             for cell, value in zip(cells, values):
+                if self.sheet.ws.protection.sheet and cell.protection.locked:
+                    raise PermissionError(f"{cell.coordinate} is on a protected sheet")  # as Excel
                 cell.value = value
                 self.sheet.written.append(cell.coordinate)
 
@@ -317,10 +319,31 @@ class FakeTable:
         self.table.ref = rng.address.replace("$", "")
 
 
+class FakeProtectionApi:
+    """Worksheet.ProtectContents / Unprotect / Protect of Excel's object model, over openpyxl."""
+
+    def __init__(self, ws):
+        self.ws, self.calls = ws, []
+        self.Protection = types.SimpleNamespace(**{flag: flag == "AllowFormattingCells" for flag in live._ALLOW})
+
+    @property
+    def ProtectContents(self):
+        return bool(self.ws.protection.sheet)
+
+    def Unprotect(self):
+        self.calls.append("Unprotect")
+        self.ws.protection.sheet = False
+
+    def Protect(self, **options):
+        self.calls.append(("Protect", options))
+        self.ws.protection.sheet = True
+
+
 class FakeSheet:
     def __init__(self, ws):
         self.ws, self.written = ws, []
         self.tables = [FakeTable(self, t) for t in ws.tables.values()]
+        self.api = FakeProtectionApi(ws)
 
     def range(self, address):
         min_col, min_row, _, _ = range_boundaries(address)
@@ -337,6 +360,7 @@ class FakeBook:
 
     def save(self):
         self.saved += 1
+        self.wb.save(self.fullname)
 
 
 def plan_workbook(path, rows):
@@ -410,7 +434,7 @@ def test_macro_run_refreshes_a_copy_and_writes_back(tmp_path, monkeypatch):
     assert live.run(book, "targets") == "targets: 2 cells updated"
     assert book.saved == 1
     assert [book.sheets["Plan"].ws.cell(r, 3).value for r in (2, 3)] == [100, 300]
-    assert openpyxl.load_workbook(path)["Plan"]["C2"].value is None  # the file itself is left to Excel
+    assert openpyxl.load_workbook(path)["Plan"]["C2"].value is None  # the file is Excel's to save
 
 
 def test_refresh_reports_missing_code_as_not_available(monkeypatch, tmp_path):
@@ -432,3 +456,53 @@ def test_macro_on_an_unsaved_workbook_says_so(tmp_path):
 
 def test_every_button_has_an_entry_point():
     assert {"targets", "funnel", "commission", "memos"} == set(refresh.ENTRY_POINTS)
+
+
+def test_write_back_lifts_and_restores_sheet_protection(tmp_path):
+    path = tmp_path / "plan.xlsx"
+    plan_workbook(path, [["Li", 1, 100, None]])
+    book = FakeBook(path)
+    sheet = book.sheets["Plan"]
+    sheet.ws.protection.sheet = True
+    plan_workbook(path, [["Li", 1, 999, None]])
+    assert live.write_back(book, live.fresh_tables(path)) == 1
+    assert sheet.ws["C2"].value == 999 and sheet.ws.protection.sheet
+    unprotect, (protect, options) = sheet.api.calls
+    assert unprotect == "Unprotect" and protect == "Protect"
+    assert options["Contents"] is True and options["AllowFormattingCells"] is True
+    assert options["AllowSorting"] is False
+    assert live.write_back(book, live.fresh_tables(path)) == 0 and len(sheet.api.calls) == 2  # no-op
+
+
+def test_refresh_targets_button_on_a_real_targets_workbook(tmp_path):
+    """The targets workbook module behind REFRESH_TARGETS: an override re-phases the months."""
+    from xlsales.sample import sample_company
+    from xlsales.workbooks.targets import targets_report
+
+    company = sample_company(seed=5, reps=12, months=24)
+    path, _, _ = targets_report(company.orders, company.reps, tmp_path / "targets.xlsx")
+    book = FakeBook(path)
+    ws = next(s.ws for s in book.sheets.values() if "TargetGrid" in s.ws.tables)
+    min_col, min_row, max_col, max_row = range_boundaries(ws.tables["TargetGrid"].ref)
+    headers = {ws.cell(min_row, c).value: c for c in range(min_col, max_col + 1)}
+    regions = [ws.cell(r, headers["Region"]).value for r in range(min_row + 1, max_row + 1)]
+    row = min_row + 1 + next(i for i, region in enumerate(regions) if regions.count(region) > 1)
+    month_cols = [c for h, c in headers.items() if h in ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
+                                                         "Aug", "Sep", "Oct", "Nov", "Dec")]
+    assert len(month_cols) == 12, headers
+    before = [ws.cell(row, c).value for c in month_cols]
+    override = round(ws.cell(row, headers["Suggested"]).value * 0.9 / 100) * 100
+    ws.cell(row, headers["Override"]).value = override          # the user types an override in Excel
+    ws.cell(row, headers["Reason"]).value = "new key account"
+    ws.protection.sheet = bool(ws.protection.sheet)
+
+    message = live.run(book, "targets")
+
+    assert message.startswith("targets: ") and message.endswith("cells updated")
+    after = [ws.cell(row, c).value for c in month_cols]
+    assert after != before
+    assert ws.cell(row, headers["Override"]).value == override  # the user's cells are not rewritten
+    assert ws.cell(row, headers["Reason"]).value == "new key account"
+    written = {c for s in book.sheets.values() for c in s.written}
+    override_cell = f"{get_column_letter(headers['Override'])}{row}"
+    assert override_cell not in written

@@ -8,6 +8,7 @@ left alone because nothing else is written.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import shutil
 import tempfile
@@ -77,6 +78,26 @@ def _rows(value) -> list[list]:
     return [list(row) for row in value]
 
 
+# Worksheet.Protection flags kept when a protected sheet is protected again after writing.
+_ALLOW = ("AllowFormattingCells", "AllowFormattingColumns", "AllowFormattingRows", "AllowInsertingRows",
+          "AllowDeletingRows", "AllowSorting", "AllowFiltering", "AllowUsingPivotTables")
+
+
+@contextlib.contextmanager
+def _unprotected(sheet):
+    """Lift a sheet's password-less protection while writing (xlsales protects its formula sheets)."""
+    api = getattr(sheet, "api", None)
+    if not getattr(api, "ProtectContents", False):
+        yield
+        return
+    allowed = {flag: getattr(api.Protection, flag) for flag in _ALLOW}
+    api.Unprotect()
+    try:
+        yield
+    finally:
+        api.Protect(DrawingObjects=True, Contents=True, Scenarios=True, **allowed)
+
+
 def write_back(book, tables) -> int:
     """Write the changed cells of ``tables`` (from ``fresh_tables``) into the open ``book``; returns the count."""
     written = 0
@@ -87,15 +108,19 @@ def write_back(book, tables) -> int:
             continue
         top_left = sheet.range(ref.split(":")[0])
         target = top_left.resize(len(fresh), len(fresh[0]))
-        if live_table.range.address.replace("$", "") != ref:
-            old_rows, old_columns = live_table.range.shape
-            if old_rows > len(fresh):  # rows the refresh dropped
-                top_left.offset(len(fresh), 0).resize(old_rows - len(fresh), old_columns).clear_contents()
-            live_table.resize(target)
-        live = _rows(target.formula)
-        for r, c, values in changed_runs(live, fresh):
-            top_left.offset(r, c).resize(1, len(values)).value = [values]
-            written += len(values)
+        resize = live_table.range.address.replace("$", "") != ref
+        runs = changed_runs(_rows(target.formula), fresh)
+        if not runs and not resize:
+            continue
+        with _unprotected(sheet):
+            if resize:
+                old_rows, old_columns = live_table.range.shape
+                if old_rows > len(fresh):  # rows the refresh dropped
+                    top_left.offset(len(fresh), 0).resize(old_rows - len(fresh), old_columns).clear_contents()
+                live_table.resize(target)
+            for r, c, values in runs:
+                top_left.offset(r, c).resize(1, len(values)).value = [values]
+                written += len(values)
     return written
 
 
