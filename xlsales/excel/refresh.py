@@ -11,13 +11,13 @@ from pathlib import Path
 from xlsales.errors import InputError
 
 # kind -> (module, function). Refresh functions take the workbook path and rewrite it in place,
-# keeping the user's input cells (as xlsales.workbooks.targets.refresh_targets_workbook does); the
+# keeping the user's input cells (as the targets and commission modules do); the
 # memo function takes the workbook path and an output folder. Names not yet in the workbook modules
 # follow the targets one and report "not available" until they exist.
 ENTRY_POINTS = {
     "targets": ("xlsales.workbooks.targets", "refresh_targets_workbook"),
     "funnel": ("xlsales.workbooks.funnel", "refresh_funnel_workbook"),
-    "commission": ("xlsales.workbooks.commission", "refresh_commission_workbook"),
+    "commission": ("xlsales.workbooks.commission", "refresh_workbook"),
     "memos": ("xlsales.memos", "write_memos_from_workbook"),
 }
 
