@@ -349,3 +349,22 @@ def test_a_clawback_list_claws_back_in_the_period_of_its_date():
     assert june(result) == 2000 - 500
     may = result.payouts[result.payouts["pno"] == JUNE - 1]["payout"].iloc[0]
     assert may == -100  # a clawback with nothing to set it against leaves the rep owing
+
+
+def test_actuals_from_orders_split_returns_collections_and_new_customers():
+    from xlsales.core.commission_inputs import actuals_from_orders
+    plan = Plan(measures=(Measure("revenue", (Tier(0, 0.05),), weight=0.5),
+                          Measure("collections", (Tier(0, 0.01),), weight=0.3),
+                          Measure("new_customers", (Tier(0, 100.0),), weight=0.2, basis="amount")))
+    orders = pd.DataFrame({
+        "date": pd.to_datetime(["2025-12-30", "2026-06-02", "2026-06-09", "2026-06-20", "2026-07-01"]),
+        "rep": ["A", "A", "B", "A", "B"], "amount": [100.0, 200.0, 300.0, -50.0, 70.0],
+        "collected": [100.0, 150.0, 0.0, 0.0, 70.0], "customer": ["x", "x", "y", "z", "w"]})
+    got = actuals_from_orders(orders, plan).assign(rep=lambda f: f["rep"].astype(str)).set_index(
+        ["rep", "pno", "measure"])
+    assert got.loc[("A", JUNE, "revenue")].tolist() == [200.0, -50.0]
+    assert got.loc[("A", JUNE, "collections")].tolist() == [150.0, 0.0]
+    # x first ordered in 2025 (not new in June); z is A's new customer, y is B's
+    assert got.loc[("A", JUNE, "new_customers"), "achieved"] == 1
+    assert got.loc[("B", JUNE, "new_customers"), "achieved"] == 1
+    assert got.loc[("B", JUNE + 1, "revenue"), "achieved"] == 70
