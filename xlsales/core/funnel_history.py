@@ -18,7 +18,13 @@ def deals_as_of(events: pd.DataFrame, deals: pd.DataFrame, as_of, stage_names) -
     ev = events.loc[events["entered"].to_numpy() <= as_of.to_datetime64(), ["id", "stage_no", "status", "entered"]]
     codes, ids = pd.factorize(ev["id"], sort=False)
     rank = ev["status"].ne("open").to_numpy(dtype=np.int8)      # a close comes after entering, same day
-    order = np.lexsort((rank, ev["stage_no"].to_numpy(), ev["entered"].to_numpy(), codes))
+    # One int64 sort key: deal, then day, then stage, then open before closed (faster than lexsort).
+    day = ev["entered"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    day = day - (day.min() if len(day) else 0)
+    stage = ev["stage_no"].to_numpy().astype(np.int64)
+    key = ((codes.astype(np.int64) * (int(day.max(initial=0)) + 1) + day) * (int(stage.max(initial=0)) + 1)
+           + stage) * 2 + rank
+    order = np.argsort(key, kind="stable")
     codes, ev = codes[order], ev.iloc[order]
     last = np.r_[codes[1:] != codes[:-1], True]                 # the last event of each deal
     is_open = ev["status"].eq("open").to_numpy(dtype=bool)
