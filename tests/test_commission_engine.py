@@ -368,3 +368,13 @@ def test_actuals_from_orders_split_returns_collections_and_new_customers():
     assert got.loc[("A", JUNE, "new_customers"), "achieved"] == 1
     assert got.loc[("B", JUNE, "new_customers"), "achieved"] == 1
     assert got.loc[("B", JUNE + 1, "revenue"), "achieved"] == 70
+
+
+@pytest.mark.parametrize("mode", ["marginal", "retro"])
+@pytest.mark.parametrize("achieved", [109_999.99, 110_000.0, 120_000.0, 130_000.0])
+def test_engine_and_commission_agree_exactly_at_quota_fraction_bounds(mode, achieved):
+    # 1.1 × 100 000 is 110 000.00000000001 in binary: achieving exactly 110 000 reaches the tier
+    tiers = [(0, 0.05), (1.1, 0.08), (1.2, 0.12)]
+    plan = one_measure(tiers, basis="quota", mode=mode, quota=100_000, cap=9_876.543)
+    assert june(run(plan, [("A", JUNE, "revenue", achieved, 0)])) == \
+        min(xlsales.commission(achieved, tiers, 100_000, mode, 9_876.543), 9_876.54)

@@ -57,6 +57,12 @@ class CommissionResult:
                                 pick(self.awards))
 
 
+def cap_cents(x):
+    """A cap in whole cents, rounded down as COMMISSION does (a cap of 2 000.006 pays at most 2 000.00);
+    Excel: ROUNDDOWN(x, 2)."""
+    return np.floor(np.asarray(x, dtype=float) * 100 + 1e-6) / 100
+
+
 def proration(roster: pd.DataFrame, pnos: np.ndarray, freq: str) -> np.ndarray:
     """Days employed ÷ days in the period, per rep (rows) and period (columns), from hire/leave dates."""
     start, end = periods_.bounds(pnos, freq)
@@ -196,8 +202,10 @@ class _Working:
         base_achieved = np.where(payable, self.achieved[:, :, m], 0.0).ravel()
         bounds, rates = measure.bounds, measure.rates
         n_tiers = len(bounds)
-        lowers = bounds[None, :] * scale.ravel()[:, None]
-        uppers = np.concatenate([bounds[None, 1:] * scale.ravel()[:, None],
+        # Snapped to a millionth as COMMISSION does (1.2 × 100 000 is 120 000.00000000001 in binary),
+        # so that achieving exactly a bound reaches its tier; the workbook rounds the same way.
+        lowers = np.round(bounds[None, :] * scale.ravel()[:, None], 6)
+        uppers = np.concatenate([np.round(bounds[None, 1:] * scale.ravel()[:, None], 6),
                                  np.full((lowers.shape[0], 1), np.inf)], axis=1)
         first = np.arange(n_tiers)[None, :] == 0
         slices = slice_amounts(base_achieved[:, None], lowers, uppers, measure.mode == "retro", first)
@@ -234,7 +242,7 @@ class _Working:
         cap_adj = np.zeros_like(tier_pay)
         cap = np.full_like(tier_pay, np.nan)
         if measure.cap is not None:
-            cap = cents(measure.cap * (factor.ravel() if self.plan.prorate else np.ones(factor.size)))
+            cap = cap_cents(measure.cap * (factor.ravel() if self.plan.prorate else np.ones(factor.size)))
             cap_adj = np.minimum(0.0, cents(cap - weighted))
             self.add_lines("measure_cap", r_all, p_all, cap_adj, m, base=weighted, rate=cap)
         returns = self.returns[:, :, m].ravel()
@@ -259,7 +267,7 @@ class _Working:
         self.plan_cap = np.full((R, P), np.nan)
         self.plan_cap_adj = np.zeros((R, P))
         if plan.cap is not None:
-            self.plan_cap = cents(plan.cap * scale)
+            self.plan_cap = cap_cents(plan.cap * scale)
             self.plan_cap_adj = np.minimum(0.0, cents(self.plan_cap - self.commission))
             self.add_lines("plan_cap", r_all, p_all, self.plan_cap_adj.ravel(), base=self.commission.ravel(),
                            rate=self.plan_cap.ravel())

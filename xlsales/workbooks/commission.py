@@ -85,8 +85,8 @@ TIER_WORKING = (
     _f("achieved", "Achieved (paid on)", "计提业绩",
        f'IF(IF({{basis}}="quota",{{quota_prorated}}>0,{{factor}}>0),{_A("achieved")},0)'),
     _f("scale", "Scale", "档位倍数", 'IF({basis}="quota",{quota_prorated},IF(Prorate=1,{factor},1))', "#,##0.00##"),
-    _f("lower", "From", "起", "{bound}*{scale}"),
-    _f("upper", "To", "止", 'IF({next_bound}="","",{next_bound}*{scale})'),
+    _f("lower", "From", "起", "ROUND({bound}*{scale},6)"),
+    _f("upper", "To", "止", 'IF({next_bound}="","",ROUND({next_bound}*{scale},6))'),
     _f("in_tier", "Amount in tier", "本档金额",
        'IF({achieved}<0,IF({tier}=1,{achieved},0),IF({mode}="retro",'
        'IF({upper}="",IF({achieved}>={lower},{achieved},0),IF(AND({achieved}>={lower},{achieved}<{upper}),{achieved},0)),'
@@ -110,7 +110,7 @@ MEASURE_PAYOUTS = (
     _f("subtotal", "Subtotal", "小计", "ROUND({tier_pay}+{accelerator}+{gate},2)"),
     _f("weight", "Weight", "权重", _M("weight"), PCT),
     _f("weighted", "Weighted", "加权后", "ROUND({subtotal}*{weight},2)"),
-    _f("cap", "Cap", "封顶", f'IF(ISNUMBER({_M("cap")}),ROUND({_M("cap")}*IF(Prorate=1,{_A("factor")},1),2),"")'),
+    _f("cap", "Cap", "封顶", f'IF(ISNUMBER({_M("cap")}),ROUNDDOWN({_M("cap")}*IF(Prorate=1,{_A("factor")},1),2),"")'),
     _f("cap_adj", "Cap adjustment", "封顶调整", 'IF({cap}="",0,MIN(0,ROUND({cap}-{weighted},2)))'),
     _f("returns", "Returns", "退货", _A("returns")),
     _f("clawback", "Clawback", "退货扣回", f'ROUND({{returns}}*{_M("first_rate")}*{{weight}},2)'),
@@ -120,7 +120,7 @@ REP_PAYOUTS = (
     Field("rep", "Rep", "销售代表"), Field("region", "Region", "区域"), Field("team", "Team", "团队"),
     Field("factor", "Share employed", "在职比例", number_format=NUM),
     _f("commission", "Commission", "提成", "ROUND(SUMIFS({MeasurePayouts.net},{MeasurePayouts.rep},{rep}),2)"),
-    _f("plan_cap", "Plan cap", "方案封顶", 'IF(ISNUMBER(PlanCap),ROUND(PlanCap*IF(Prorate=1,{factor},1),2),"")'),
+    _f("plan_cap", "Plan cap", "方案封顶", 'IF(ISNUMBER(PlanCap),ROUNDDOWN(PlanCap*IF(Prorate=1,{factor},1),2),"")'),
     _f("plan_cap_adj", "Plan cap adjustment", "封顶调整", 'IF({plan_cap}="",0,MIN(0,ROUND({plan_cap}-{commission},2)))'),
     _f("clawbacks", "Clawbacks", "扣回", "ROUND(SUMIFS({MeasurePayouts.clawback},{MeasurePayouts.rep},{rep}),2)"),
     _f("awards", "Awards", "奖励", "ROUND(SUMIFS({Awards.amount},{Awards.rep},{rep}),2)"),
