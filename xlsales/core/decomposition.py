@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from xlsales.core.forecast import METHODS, forecast_next
+from xlsales.core.pacing import month_elapsed_share, pace_columns
 from xlsales.core.splitting import allocate
 from xlsales.errors import InputError
 
@@ -327,11 +328,7 @@ def _phase(reps, rep_targets, shares, capacity, round_to, measure, year) -> pd.D
 
 def elapsed_shares(year: int, as_of) -> np.ndarray:
     """Share of each month of ``year`` that has passed by the end of ``as_of`` (0–1)."""
-    as_of = pd.Timestamp(as_of)
-    starts = pd.date_range(f"{year}-01-01", periods=12, freq="MS")
-    days = starts.days_in_month.to_numpy()
-    passed = (as_of - starts).days.to_numpy() + 1
-    return np.clip(passed / days, 0.0, 1.0)
+    return month_elapsed_share(pd.date_range(f"{year}-01-01", periods=12, freq="MS"), as_of)
 
 
 def pacing(plan: TargetPlan, as_of) -> pd.DataFrame:
@@ -341,26 +338,16 @@ def pacing(plan: TargetPlan, as_of) -> pd.DataFrame:
     start, end = pd.Timestamp(year=year, month=1, day=1), pd.Timestamp(year=year, month=12, day=31)
     days_total = (end - start).days + 1
     days_elapsed = min(max((as_of - start).days + 1, 0), days_total)
-    share = elapsed_shares(year, as_of)
-    monthly = plan.monthly.assign(month_no=plan.monthly["month"].dt.month)
-    expected = (monthly["target"] * share[monthly["month_no"].to_numpy() - 1]).groupby(
-        [monthly["measure"], monthly["rep"]]).sum().rename("expected_to_date")
+    monthly = plan.monthly
+    expected = (monthly["target"] * month_elapsed_share(monthly["month"], as_of)).groupby(
+        [monthly["measure"], monthly["rep"]]).sum().rename("expected")
     hist = plan.history
     in_year = hist[(hist["month"] >= start) & (hist["month"] <= as_of)]
-    actual = in_year.groupby(["measure", "rep"])["actual"].sum().rename("actual_to_date")
+    actual = in_year.groupby(["measure", "rep"])["actual"].sum()
     columns = [c for c in ("measure", "region", "team", "rep", "target") if c in plan.reps.columns]
-    frame = plan.reps[columns].join(expected, on=["measure", "rep"])
-    frame = frame.join(actual, on=["measure", "rep"]).fillna({"actual_to_date": 0.0, "expected_to_date": 0.0})
-    target, done = frame["target"], frame["actual_to_date"]
-    remaining_days = days_total - days_elapsed
-    frame["attainment"] = np.where(target > 0, done / target.where(target > 0, 1), np.nan)
-    frame["pace_attainment"] = np.where(frame["expected_to_date"] > 0,
-                                        done / frame["expected_to_date"].where(frame["expected_to_date"] > 0, 1),
-                                        np.nan)
-    frame["gap"] = np.maximum(target - done, 0.0)
-    frame["run_rate"] = done / days_elapsed * days_total if days_elapsed > 0 else np.nan
-    frame["required_daily_pace"] = np.where(frame["gap"] > 0,
-                                            frame["gap"] / remaining_days if remaining_days > 0 else np.nan, 0.0)
-    frame["behind_pace"] = done < frame["expected_to_date"]
+    frame = plan.reps[columns].join(expected, on=["measure", "rep"]).join(actual, on=["measure", "rep"])
+    frame = frame.fillna({"actual": 0.0, "expected": 0.0})
+    frame = pace_columns(frame, days_elapsed, days_total).rename(
+        columns={"expected": "expected_to_date", "actual": "actual_to_date"})
     frame.attrs.update(as_of=as_of, days_elapsed=days_elapsed, days_total=days_total)
     return frame.reset_index(drop=True)

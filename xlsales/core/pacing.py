@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+import pandas as pd
+
 from xlsales.core.arguments import number
 from xlsales.errors import InputError
 
@@ -48,3 +51,34 @@ def deals_needed(gap, win_rate, avg_deal) -> float:
     if avg_deal <= 0:
         raise InputError(f"avg_deal: must be > 0, got {avg_deal:g}")
     return float(math.ceil(max(gap, 0.0) / (win_rate * avg_deal) - _EPS))
+
+
+# ---------------------------------------------------------------------------------------------
+# The same rules on whole columns, for the workbooks and memos
+
+
+def month_elapsed_share(months, as_of) -> np.ndarray:
+    """Share of each month (given by any date in it) that has passed by the end of ``as_of``, 0–1."""
+    starts = pd.to_datetime(pd.Series(months)).dt.to_period("M").dt.start_time
+    days = starts.dt.days_in_month.to_numpy()
+    passed = (pd.Timestamp(as_of) - starts).dt.days.to_numpy() + 1
+    return np.clip(passed / days, 0.0, 1.0)
+
+
+def pace_columns(frame: pd.DataFrame, days_elapsed: int, days_total: int) -> pd.DataFrame:
+    """Add attainment, pace_attainment, gap, run_rate, required_daily_pace and behind_pace to rows
+    holding ``target``, ``expected`` (the pace line: target of the time gone by) and ``actual``.
+
+    ATTAINMENT, RUN_RATE and REQUIRED_PACE's rules, on columns: attainment is blank where the target
+    is 0, required pace is 0 once the gap is closed and blank when no days are left.
+    """
+    target, actual, expected = frame["target"], frame["actual"], frame["expected"]
+    out = frame.copy()
+    out["attainment"] = (actual / target).where(target > 0)
+    out["pace_attainment"] = (actual / expected).where(expected > 0)
+    out["gap"] = (target - actual).clip(lower=0.0)
+    out["run_rate"] = actual / days_elapsed * days_total if days_elapsed > 0 else np.nan
+    days_left = days_total - days_elapsed
+    out["required_daily_pace"] = np.where(out["gap"] > 0, out["gap"] / days_left if days_left > 0 else np.nan, 0.0)
+    out["behind_pace"] = actual < expected
+    return out
