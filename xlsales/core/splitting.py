@@ -23,8 +23,10 @@ def allocate(units, weights, groups=None) -> np.ndarray:
     weight sum; callers check that and say which argument is wrong.
     """
     weights = np.asarray(weights, dtype=float)
-    groups = np.zeros(len(weights), dtype=np.int64) if groups is None else np.asarray(groups, dtype=np.int64)
     units = np.atleast_1d(np.asarray(units, dtype=float))
+    if groups is None:
+        return _allocate_one(float(units[0]), weights)
+    groups = np.asarray(groups, dtype=np.int64)
     n_groups = len(units)
     weight_sum = np.bincount(groups, weights=weights, minlength=n_groups)
     safe_sum = np.where(weight_sum > 0, weight_sum, 1.0)
@@ -40,6 +42,20 @@ def allocate(units, weights, groups=None) -> np.ndarray:
     rank = np.empty(len(weights), dtype=np.int64)
     rank[order] = np.arange(len(weights)) - starts[groups[order]]
     return floor + (rank < np.round(missing)[groups])
+
+
+def _allocate_one(units: float, weights: np.ndarray) -> np.ndarray:
+    """``allocate`` for a single group (an Excel call): the same rule without the group bookkeeping."""
+    weight_sum = weights.sum()
+    quota = units * weights / weight_sum if weight_sum > 0 else np.zeros(len(weights))
+    noise = max(1e-12, float(np.abs(quota).max(initial=0.0)) * 4e-16)
+    floor = np.floor(quota + noise)
+    missing = int(round(units - floor.sum()))
+    if missing > 0:
+        remainder = np.round(np.clip(quota - floor, 0.0, None) / noise)
+        order = np.lexsort((np.arange(len(weights)), -weights, -remainder))
+        floor[order[:missing]] += 1
+    return floor
 
 
 def _units(amount: float, round_to: float, name: str) -> int:
