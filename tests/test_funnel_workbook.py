@@ -18,7 +18,8 @@ from xlsales.sample import sample_company
 from xlsales.sample.opportunities import sample_opportunities
 from xlsales.workbooks.binding import name_cell, read_table
 from xlsales.workbooks.funnel import (
-    DEALS, FORECAST, FUNNEL, HEADLINES, REPS, TABLES, TEAMS, build_template, funnel_report, write_funnel_workbook,
+    DEALS, FORECAST, FUNNEL, HEADLINES, REPS, TABLES, TEAMS, WATCH, build_template, funnel_report, watch_list,
+    write_funnel_workbook,
 )
 
 
@@ -115,6 +116,42 @@ def test_forecast_equals_python(built):
         assert_same(table[column], expected[column], column)
 
 
+def test_watch_list_holds_stale_and_slipped_deals(built):
+    result, _, wb = built
+    table = read_table(wb, "WatchList", WATCH).set_index("id")
+    d = result.deals
+    flagged = d[d["is_open"] & (d["stale"] | d["slipped"])].set_index("id")
+    assert set(table.index) == set(flagged.index) and len(flagged) > 0
+    assert table["amount"].is_monotonic_decreasing
+    facts = flagged.loc[table.index]
+    for key in ("days_in_stage", "pushes"):
+        assert_same(table[key], facts[key], key)
+    for flag in ("stale", "slipped", "not_credible"):
+        assert_same(table[flag], facts[flag].astype(int), flag)
+    limits = result.stages.set_index("stage")["stale_days"]
+    assert_same(table["stale_limit"], limits.reindex(facts["stage"]).to_numpy(), "stale_limit")
+    for deal_id, row in table.iterrows():
+        assert ("days in" in row["reason"]) == bool(facts.loc[deal_id, "stale"])
+        assert ("has passed" in row["reason"]) == bool(facts.loc[deal_id, "past_due"])
+        assert ("pushed" in row["reason"]) == bool(facts.loc[deal_id, "pushes"] > 0)
+
+
+def test_watch_list_reasons_by_hand():
+    from test_funnel_core import AS_OF, hand_deals
+
+    result = analyse_funnel(hand_deals(), default_stages(), AS_OF)
+    en = watch_list(result, "en").set_index("id")["reason"].to_dict()
+    assert en == {"E": "60 days in negotiation (limit 30); close date pushed 3× (not credible)",
+                  "B": "expected close 2026-06-15 has passed; close date pushed 1×",
+                  "A": "60 days in lead (limit 30)"}
+    zh = watch_list(analyse_funnel(hand_deals().replace({"stage": {"lead": "线索", "proposal": "方案报价",
+                                                                   "negotiation": "商务谈判", "won": "赢单",
+                                                                   "needs analysis": "需求分析"}}),
+                                   default_stages("zh"), AS_OF), "zh").set_index("id")["reason"]
+    assert zh["E"] == "商务谈判阶段停留60天（上限30天）；改期3次（不可信）"
+    assert zh["B"] == "预计成交日期2026-06-15已过；改期1次"
+
+
 def test_headlines_equal_python(built):
     result, _, wb = built
     summary = result.summary.set_index("metric")["value"]
@@ -178,7 +215,7 @@ def test_chart_references_the_stage_funnel(built):
 def test_chinese_workbook(company, tmp_path):
     paths, summary = funnel_report(company, tmp_path, lang="zh", targets=_targets(company))
     wb = openpyxl.load_workbook(paths[0])
-    assert wb.sheetnames == ["概览", "阶段", "漏斗", "团队", "销售代表", "预测", "商机"]
+    assert wb.sheetnames == ["概览", "阶段", "漏斗", "团队", "销售代表", "预测", "关注商机", "商机"]
     deals = read_table(wb, "Deals", DEALS)
     assert set(deals["status"]) <= {"进行中", "赢单", "输单"}
     assert set(deals["stage"]) <= {"线索", "需求分析", "方案报价", "商务谈判", "赢单"}

@@ -31,7 +31,7 @@ MONEY, SHARE, DATE, COUNT, DAYS = "#,##0.00", "0.0%", "yyyy-mm-dd", "#,##0", "#,
 SHEETS = {  # key: (en, zh)
     "summary": ("Summary", "概览"), "stages": ("Stages", "阶段"), "funnel": ("Funnel", "漏斗"),
     "teams": ("Teams", "团队"), "reps": ("Reps", "销售代表"), "forecast": ("Forecast", "预测"),
-    "deals": ("Deals", "商机"),
+    "watch": ("Watch", "关注商机"), "deals": ("Deals", "商机"),
 }
 CHART_TITLES = ("Funnel: deals that reached each stage", "销售漏斗：到达各阶段的商机数")
 STALE_FILL, SLIPPED_FILL = PatternFill("solid", fgColor="F8CBAD"), PatternFill("solid", fgColor="FFEB9C")
@@ -154,6 +154,26 @@ FORECAST = (
        'MAX(0,ROUNDUP({gap}/({win_rate}*{avg_deal})-1E-9,0))))))', COUNT),
 )
 
+
+def _from_deal(key, en, zh, fmt="0") -> Field:
+    return _f(key, en, zh, f"INDEX({{Deals.{key}}},MATCH({{id}},{{Deals.id}},0))", fmt)
+
+
+# Open deals that are stale or slipped, largest first; the flags follow the Deals sheet.
+WATCH = (
+    Field("id", "Deal ID", "商机编号"), Field("rep", "Rep", "销售代表"), Field("customer", "Customer", "客户"),
+    Field("stage", "Stage", "阶段"), Field("amount", "Amount", "金额", number_format=MONEY),
+    Field("expected_close", "Expected close", "预计成交日期", number_format=DATE),
+    _from_deal("days_in_stage", "Days in stage", "阶段停留天数"),
+    _f("stale_limit", "Days before stale", "滞留天数上限",
+       'IF(ISNUMBER(INDEX({Stages.stale_days},MATCH({stage},{Stages.stage},0))),'
+       'INDEX({Stages.stale_days},MATCH({stage},{Stages.stage},0)),"")', "0"),
+    _from_deal("pushes", "Close date pushed", "改期次数"),
+    _from_deal("stale", "Stale", "滞留"), _from_deal("slipped", "Slipped", "延期"),
+    _from_deal("not_credible", "Not credible (3+ pushes)", "改期≥3次"),
+    Field("reason", "Why it is on the list", "关注原因"),
+)
+
 # table name: (sheet key, fields, top-left cell, row key)
 TABLES = {
     "Stages": ("stages", STAGES, "A3", ("stage",)),
@@ -162,6 +182,7 @@ TABLES = {
     "TeamFunnel": ("teams", TEAMS, "A3", ("team",)),
     "RepFunnel": ("reps", REPS, "A3", ("rep",)),
     "Forecast": ("forecast", FORECAST, "A3", ("rep",)),
+    "WatchList": ("watch", WATCH, "A3", ("id",)),
 }
 
 _WON, _LOST = 'COUNTIFS({Deals.status},"[won]")', 'COUNTIFS({Deals.status},"[lost]")'
@@ -313,9 +334,36 @@ def table_frames(result: FunnelResult, lang: str = "en") -> dict[str, pd.DataFra
         "RepFunnel": result.by_rep[["rep", "team", "bottleneck"]],
         "Forecast": result.forecast[["rep", "team"]].assign(target=result.forecast["target"]),
     }
+    frames["WatchList"] = watch_list(result, lang)
     if result.forecast["target"].isna().all():
         frames["Forecast"] = frames["Forecast"].drop(columns="target")  # keep targets typed by hand
     return frames
+
+
+def watch_list(result: FunnelResult, lang: str = "en") -> pd.DataFrame:
+    """Open deals that are stale or slipped, largest amount first, with the reason in words."""
+    d = result.deals
+    w = d.loc[d["is_open"] & (d["stale"] | d["slipped"])].sort_values(["amount", "id"], ascending=[False, True],
+                                                                        kind="stable")
+    limit = result.stages.set_index("stage")["stale_days"].reindex(w["stage"]).to_numpy()
+    days = w["days_in_stage"].astype("int64").astype(str)
+    limit_text = pd.Series(limit, index=w.index).map(lambda v: f"{v:g}")
+    close = w["expected_close"].dt.strftime("%Y-%m-%d")
+    pushes = w["pushes"].astype(str)
+    if lang == "zh":
+        parts = (("" + w["stage"] + "阶段停留" + days + "天（上限" + limit_text + "天）").where(w["stale"], ""),
+                 ("预计成交日期" + close + "已过").where(w["past_due"], ""),
+                 ("改期" + pushes + "次" + np.where(w["not_credible"], "（不可信）", "")).where(w["pushes"] > 0, ""))
+        sep = "；"
+    else:
+        parts = ((days + " days in " + w["stage"] + " (limit " + limit_text + ")").where(w["stale"], ""),
+                 ("expected close " + close + " has passed").where(w["past_due"], ""),
+                 ("close date pushed " + pushes + "×" + np.where(w["not_credible"], " (not credible)", ""))
+                 .where(w["pushes"] > 0, ""))
+        sep = "; "
+    reason = pd.concat(parts, axis=1).apply(lambda row: sep.join(p for p in row if p), axis=1) if len(w) else []
+    return pd.DataFrame({"id": w["id"], "rep": w["rep"], "customer": w.get("customer"), "stage": w["stage"],
+                         "amount": w["amount"], "expected_close": w["expected_close"], "reason": reason})
 
 
 def write_funnel_workbook(result: FunnelResult, path, lang: str = "en", template=None) -> Path:
@@ -351,7 +399,9 @@ def _highlight(wb, ranges: dict, rows: dict) -> None:
     """Stale deals red, slipped deals amber (whole row), the bottleneck stage in the funnel."""
     rules = (("Deals", ("id", "cycle_days"), "stale", STALE_FILL),
              ("Deals", ("id", "cycle_days"), "slipped", SLIPPED_FILL),
-             ("StageFunnel", ("order", "slipped"), "vs_norm", BOTTLENECK_FILL))
+             ("StageFunnel", ("order", "slipped"), "vs_norm", BOTTLENECK_FILL),
+             ("WatchList", ("id", "reason"), "stale", STALE_FILL),
+             ("WatchList", ("id", "reason"), "slipped", SLIPPED_FILL))
     for table, (first, last), flag, fill in rules:
         ws, _ = find_table(wb, table)
         _, c1, top, bottom = ranges[(table, first)]
