@@ -197,10 +197,16 @@ def test_lite_requirements_pin_xlwings_and_xlsales():
 
 # Run where processes and sockets do not exist, as in Pyodide: importing those modules fails.
 # xlwings Lite brings its own xlwings, so a stand-in that records the decorators is used here.
-NO_PROCESSES = textwrap.dedent("""
-    import sys, types
-    for name in ("subprocess", "multiprocessing", "socket", "_socket", "_posixsubprocess", "select"):
+# The libraries Pyodide provides (pandas, numpy, openpyxl, jinja2) are loaded first, as they would be
+# there; after that any import of subprocess, multiprocessing or socket fails.
+BLOCK = textwrap.dedent("""
+    import sys
+    import jinja2, numpy, openpyxl, pandas  # noqa: F401
+    for name in ("subprocess", "multiprocessing", "socket", "_socket", "_posixsubprocess"):
         sys.modules[name] = None
+""")
+NO_PROCESSES = BLOCK + textwrap.dedent("""
+    import types
     xw = types.ModuleType("xlwings")
     def func(f=None, **kw):
         def inner(f):
@@ -237,11 +243,8 @@ def test_lite_main_runs_without_processes_or_sockets():
 
 
 def test_package_imports_without_processes_or_sockets():
-    code = ("import sys\n"
-            "for n in ('subprocess', 'multiprocessing', 'socket', '_socket', '_posixsubprocess'):\n"
-            "    sys.modules[n] = None\n"
-            "import xlsales, xlsales.core, xlsales.excel.converters, xlsales.excel.refresh\n"
-            "print(xlsales.split_target(10, [1, 1]))\n")
+    code = BLOCK + ("import xlsales, xlsales.core, xlsales.excel.converters, xlsales.excel.refresh\n"
+                    "print(xlsales.split_target(10, [1, 1]))\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[5.0, 5.0]"

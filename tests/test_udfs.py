@@ -218,7 +218,7 @@ BAD = [
     ("COMMISSION", (30000.0, [[100.0, 0.05]]), "tiers: the first lower bound must be 0"),
     ("COMMISSION", (30000.0, [[0.0, 0.05], [0.0, 0.07]]), "tiers: row 2"),
     ("COMMISSION", (30000.0, [[0.0, 0.05], [None, 0.07], [2.0, 0.1]]), "tiers: row 2"),
-    ("COMMISSION", (30000.0, [[0.0, "5%"]]), "tiers rate: position 1"),
+    ("COMMISSION", (30000.0, [[0.0, "5%"]]), "tiers: row 1"),
     ("COMMISSION", (30000.0, TIERS, None, "flat"), "mode"),
     ("COMMISSION", (30000.0, TIERS, -1.0), "quota"),
     ("COMMISSION", (30000.0, TIERS, None, None, -5.0), "cap"),
