@@ -11,10 +11,22 @@ from xlsales.core.pacing import attainment, deals_needed, required_pace, run_rat
 from xlsales.core.splitting import seasonal_split, split_target
 from xlsales.errors import InputError
 
+# The frame-level operations the workbooks and memos are built from.
+from xlsales.core.decomposition import MeasurePlan, PlanSettings, monthly_history, pacing, plan_targets
+from xlsales.core.funnel_analysis import analyse_funnel
+from xlsales.core.payouts import compute_payouts
+
 __version__ = "0.1.0"
 
 __all__ = [
     "InputError",
+    "MeasurePlan",
+    "PlanSettings",
+    "analyse_funnel",
+    "compute_payouts",
+    "monthly_history",
+    "pacing",
+    "plan_targets",
     "abc_class",
     "attainment",
     "commission",
