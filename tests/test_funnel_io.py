@@ -116,3 +116,22 @@ def test_target_file_problems_are_reported(tmp_path):
     result = CliRunner().invoke(main, ["funnel", "--opportunities", str(HERE / "good.csv"), "--reps", str(REPS),
                                        "--target-file", str(tmp_path / "t.csv"), "--out", str(tmp_path / "f.xlsx")])
     assert result.exit_code == 2 and "t.csv, row 2, column target: 'abc' is not a number" in result.output
+
+
+def test_cli_with_a_target_file_writes_the_workbook_and_prints_the_headlines(tmp_path):
+    months = pd.date_range("2026-01-01", periods=12, freq="MS")
+    pd.DataFrame({"销售代表": ["ann"] * 12 + ["bob"] * 12, "月份": list(months.date) * 2,
+                  "目标": [100.0] * 12 + [50.0] * 12}).to_csv(tmp_path / "targets.csv", index=False)
+    out = tmp_path / "funnel.xlsx"
+    result = CliRunner().invoke(main, ["funnel", "--opportunities", str(HERE / "good_zh.csv"), "--reps", str(REPS),
+                                       "--target-file", str(tmp_path / "targets.csv"), "--as-of", "2026-06-30",
+                                       "--out", str(out), "--lang", "zh"])
+    assert result.exit_code == 0, result.output
+    lines = dict(line.split(None, 1) for line in result.output.splitlines()[1:])
+    assert lines["target"] == "1,800" and lines["closed"] == "300" and lines["gap"] == "1,500"
+    assert lines["bottleneck"] == "方案报价"        # 1 of 2 proposals moved on, against a norm of 2/3
+    from xlsales.workbooks.binding import open_workbook, read_table
+    from xlsales.workbooks.funnel import FORECAST
+
+    forecast = read_table(open_workbook(out), "Forecast", FORECAST).set_index("rep")
+    assert forecast.loc["ann", "target"] == 1200 and forecast.loc["bob", "target"] == 600
