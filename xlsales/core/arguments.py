@@ -43,6 +43,9 @@ def numbers(values, name: str, *, blank: float | None = 0.0, min_length: int = 1
             return array
     out = []
     for position, value in enumerate(values, start=1):
+        if type(value) is float and math.isfinite(value):  # a range with blanks: skip the ABC checks
+            out.append(value)
+            continue
         if value is None or (isinstance(value, float) and math.isnan(value)):
             out.append(math.nan if blank is None else blank)
             continue
