@@ -36,7 +36,7 @@ def vector(value, name: str) -> tuple[list, str]:
     width = len(rows[0])
     if len(rows) == 1 and width > 1:
         flat, orientation = list(rows[0]), ROW
-    elif width == 1 and all(len(row) == 1 for row in rows):
+    elif width == 1:  # Excel's ranges and array constants are rectangular: one row tells the width
         flat, orientation = [row[0] for row in rows], COLUMN
     else:
         raise InputError(f"{name}: expected a single row or column, got a {len(rows)}×{width} range")
