@@ -9,7 +9,7 @@ import pandas as pd
 
 from xlsales.core.pacing import deals_needed
 from xlsales.errors import InputError
-from xlsales.memos.context import _period_dict, _records, funnel_summary, rep_pacing, roster, trend
+from xlsales.memos.context import _period_dict, clean, _records, funnel_summary, rep_pacing, roster, trend
 from xlsales.memos.periods import Period
 
 # A rep is flagged on a measure when below this share of the peer figure.
@@ -51,7 +51,7 @@ def coaching_context(orders, reps, targets, p: Period, rep: str, funnel: dict | 
     causes = _causes(me, mine, peer_stats.drop(index=rep, errors="ignore"), fun, peer_fun, win_rate)
     manager = me["manager"] or None
     horizon_end = p.end if p.days_left > 0 else (p.end + pd.offsets.MonthEnd(1 if p.kind == "month" else 3))
-    return {
+    return clean({
         "kind": "coaching",
         "company": company,
         "period": _period_dict(p),
@@ -73,7 +73,7 @@ def coaching_context(orders, reps, targets, p: Period, rep: str, funnel: dict | 
         "causes": causes,
         "okma": _okma(me, need, fun, causes, rep, manager, p, horizon_end),
         "trend": trend(orders, targets, [rep], p),
-    }
+    })
 
 
 def _peer_stats(orders, peers: pd.DataFrame, p: Period) -> pd.DataFrame:

@@ -103,11 +103,28 @@ def add_pace(table: pd.DataFrame, p: Period) -> pd.DataFrame:
     return table
 
 
+def _plain(value):
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is pd.NaT or (isinstance(value, float) and value != value):
+        return None
+    return value
+
+
+def clean(value):
+    """A context made of plain Python values only: numpy scalars unwrapped, NaN → None, timestamps → dates."""
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean(v) for v in value]
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    return _plain(value)
+
+
 def _records(frame: pd.DataFrame) -> list[dict]:
     """Rows as dicts of plain Python values (NaN → None), for templates and pickling."""
-    clean = frame.astype(object).where(frame.notna(), None)
-    return [{k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
-            for row in clean.to_dict("records")]
+    return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def totals(target: float, expected: float, actual: float, p: Period) -> dict:
@@ -198,7 +215,7 @@ def review_context(orders: pd.DataFrame, reps: pd.DataFrame, targets: pd.DataFra
     total = _sum_totals(table, p)
     year = Period("year", p.year_start, pd.Timestamp(p.start.year, 12, 31), p.as_of)
     year_total = _sum_totals(rep_pacing(orders, targets, people, year), year)
-    return {
+    return clean({
         "kind": "quarterly" if p.kind == "quarter" else "monthly",
         "company": company,
         "scope": {"by": scope[0], "name": str(scope[1])} if scope else None,
@@ -213,7 +230,7 @@ def review_context(orders: pd.DataFrame, reps: pd.DataFrame, targets: pd.DataFra
         "months": _records(_months_in(orders, targets, people, p)) if p.kind == "quarter" else [],
         "trend": trend(orders, targets, people["rep"].tolist(), p),
         "funnel": funnel_summary(funnel, total["target"], total["actual"]),
-    }
+    })
 
 
 def _months_in(orders, targets, people, p: Period) -> pd.DataFrame:

@@ -9,7 +9,7 @@ so the PDF variant of a memo carries its charts as PNG.
 One LibreOffice start costs about a second, so many memos are converted in one call (``to_pdf`` takes a
 list). Each call uses its own throw-away profile so parallel builds do not collide.
 
-Determinism: LibreOffice stamps the creation time and a random document ID into every PDF. ``_pin``
+Determinism: LibreOffice stamps the creation time, a random document ID and a checksum of both into every PDF. ``_pin``
 overwrites them in place with fixed values of the same length (byte offsets, and with them the xref table,
 stay valid), so the same memo gives the same PDF bytes.
 """
@@ -27,6 +27,7 @@ _DATE = re.compile(rb"(/(?:CreationDate|ModDate)\s*\(D:)([0-9]{14})([^)]*)\)")
 _XMP_DATE = re.compile(rb"(<xmp:(?:CreateDate|ModifyDate|MetadataDate)>)([^<]*)(</xmp:)")
 _ID = re.compile(rb"/ID\s*\[\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*\]")
 _UUID = re.compile(rb"(uuid:)([0-9a-fA-F-]{36})")
+_CHECKSUM = re.compile(rb"(/DocChecksum\s*/)([0-9A-Fa-f]+)")
 FIXED_DATE = b"20000101000000"
 
 
@@ -48,6 +49,7 @@ def _pin(data: bytes) -> bytes:
     data = _XMP_DATE.sub(lambda m: m[1] + _same_length(b"2000-01-01T00:00:00", len(m[2])) + m[3], data)
     data = _ID.sub(lambda m: m[0].replace(m[1], b"0" * len(m[1])).replace(m[2], b"0" * len(m[2])), data)
     data = _UUID.sub(lambda m: m[1] + b"00000000-0000-0000-0000-000000000000", data)
+    data = _CHECKSUM.sub(lambda m: m[1] + b"0" * len(m[2]), data)
     return data
 
 

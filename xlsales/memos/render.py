@@ -52,7 +52,7 @@ def environment(lang: str, user_dir: str | None = None, html: bool = False) -> S
     check_lang(lang)
     env = SandboxedEnvironment(
         loader=_loader(lang, user_dir), undefined=StrictUndefined, autoescape=html,
-        finalize=None if html else md_escape, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        finalize=None if html else md_escape, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False,
     )
     env.filters.update(filters(lang))
     env.globals["lang"] = lang
@@ -66,7 +66,11 @@ class Memo:
     markdown: str
     html: str
     charts: dict = field(default_factory=dict)
-    pdf_html: str | None = None   # the HTML LibreOffice turns into the PDF (PNG charts)
+
+    @property
+    def pdf_html(self) -> str:
+        """The HTML LibreOffice turns into the PDF (the same page: its charts are sized SVG)."""
+        return self.html
 
 
 _markdown = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
@@ -80,17 +84,16 @@ def _title(markdown: str) -> str:
 
 
 def render_memo(context: dict, lang: str = "en", templates=None, pdf: bool = False, stem: str = "memo") -> Memo:
-    """Markdown and HTML (and, with ``pdf``, the HTML variant for PDF) of one memo context."""
+    """Markdown and HTML of one memo context (``pdf`` is accepted for symmetry; the PDF uses the HTML)."""
     kind = context["kind"]
     user_dir = str(templates) if templates is not None else None
-    charts = charting.charts_for(context, lang, png=pdf)
+    charts = charting.charts_for(context, lang)
     md_env = environment(lang, user_dir, html=False)
     chart_links = {name: Markup(f"![{md_escape(c.title)}]({stem}.{name}.svg)") for name, c in charts.items()}
     markdown = md_env.get_template(f"{kind}.md.j2").render(context, chart=_chart_function(chart_links))
     title = _title(markdown)
-    html = _html(context, kind, lang, user_dir, title, charts, use_png=False)
-    pdf_html = _html(context, kind, lang, user_dir, title, charts, use_png=True) if pdf else None
-    return Memo(kind, title, markdown, html, charts, pdf_html)
+    html = _html(context, kind, lang, user_dir, title, charts)
+    return Memo(kind, title, markdown, html, charts)
 
 
 def _chart_function(outputs: dict):
@@ -99,16 +102,15 @@ def _chart_function(outputs: dict):
     return chart
 
 
-def _figure(chart: charting.Chart, use_png: bool) -> Markup:
-    source = chart.png_data_uri() if use_png else chart.svg_data_uri()
-    width = ' width="600"' if use_png else ""
-    return Markup('<figure class="chart"><img alt="{}" src="{}"{}></figure>').format(chart.title, source,
-                                                                                    Markup(width))
+def _figure(chart: charting.Chart) -> Markup:
+    """The chart inlined as an SVG data URI; width and height let LibreOffice size it in the PDF."""
+    return Markup('<figure class="chart"><img alt="{}" src="{}" width="{}" height="{}"></figure>').format(
+        chart.title, chart.data_uri(), chart.width, chart.height)
 
 
-def _html(context, kind, lang, user_dir, title, charts, use_png: bool) -> str:
+def _html(context, kind, lang, user_dir, title, charts) -> str:
     env = environment(lang, user_dir, html=True)
-    figures = {name: _figure(c, use_png) for name, c in charts.items()}
+    figures = {name: _figure(c) for name, c in charts.items()}
     try:
         own = env.get_template(f"{kind}.html.j2")
     except TemplateNotFound:
@@ -122,7 +124,7 @@ def _html(context, kind, lang, user_dir, title, charts, use_png: bool) -> str:
         converted = _markdown.render(md)
         body = Markup(_CHART_PARAGRAPH.sub(lambda m: str(figures.get(m[1], "")), converted))
     page = env.get_template("page.html.j2")
-    return page.render(title=title, body=body, kind=kind, lang=lang, for_pdf=use_png)
+    return page.render(title=title, body=body, kind=kind, lang=lang)
 
 
 def escape_html(text) -> Markup:

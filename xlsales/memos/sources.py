@@ -77,10 +77,26 @@ def _float(x):
     return None if x is None or pd.isna(x) else float(x)
 
 
-def statement_inputs(result, rep: str, pno: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The lines and per-measure working of one rep and period from a ``CommissionResult``."""
-    lines = result.lines[(result.lines["rep"] == rep) & (result.lines["pno"] == pno)].sort_values("seq")
-    m = result.measures[(result.measures["rep"] == rep) & (result.measures["pno"] == pno)]
+def statement_inputs(result, rep: str, pno: int, lines=None, measures=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The lines and per-measure working of one rep and period from a ``CommissionResult`` (``lines`` and
+    ``measures``: that rep's rows when already picked out)."""
+    if lines is None:
+        lines = result.lines[(result.lines["rep"] == rep) & (result.lines["pno"] == pno)]
+    lines = lines.sort_values("seq")
+    m = measures if measures is not None else result.measures[
+        (result.measures["rep"] == rep) & (result.measures["pno"] == pno)]
     measures = pd.DataFrame({"measure": m["measure"], "quota": m["quota_prorated"], "achieved": m["achieved"],
                              "attainment": m["attainment"], "weight": m["weight"]})
     return lines, measures
+
+
+def with_wording(lines: pd.DataFrame, plan) -> pd.DataFrame:
+    """Each line's item and working sentence in both languages, as the commission statements word them."""
+    from xlsales.workbooks.statements import describe
+
+    lines = lines.copy()
+    for lang in ("en", "zh"):
+        words = describe(lines, plan, lang)
+        lines[f"item_{lang}"] = words["item"].to_numpy()
+        lines[f"working_{lang}"] = words["description"].to_numpy()
+    return lines

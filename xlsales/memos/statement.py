@@ -12,10 +12,12 @@ import pandas as pd
 
 from xlsales.core.commission import commission_detail
 from xlsales.core.money import cents
-from xlsales.memos.context import _period_dict, _records
+from xlsales.memos.context import _period_dict, _records, clean
 from xlsales.memos.periods import Period
 
 LINE_COLUMNS = ("kind", "measure", "tier", "award", "lower", "upper", "base", "rate", "amount")
+# Optional words for each line, per language (the commission statements' own sentences).
+WORDING_COLUMNS = ("item_en", "item_zh", "working_en", "working_zh")
 MEASURE_COLUMNS = ("measure", "quota", "achieved", "attainment", "weight", "mode")
 # Lines that belong to the tier working of a measure (the rest are rep-level: caps, awards, draws).
 TIER_KINDS = ("proration", "tier", "accelerator_gate", "gate", "weight", "measure_cap")
@@ -36,7 +38,7 @@ def statement_context(rep: dict, p: Period, lines: pd.DataFrame, measures: pd.Da
                       labels: dict | None = None, company: str = "") -> dict:
     """``rep``: rep, region, team, manager; ``measures`` may carry each measure's ``mode`` (marginal or
     retro) to explain its tiers; ``labels``: {measure: {"en": name, "zh": name}} as the plan names them."""
-    lines = lines.reindex(columns=list(LINE_COLUMNS)).reset_index(drop=True)
+    lines = lines.reindex(columns=list(LINE_COLUMNS + WORDING_COLUMNS)).reset_index(drop=True)
     lines["amount"] = cents(lines["amount"].astype(float))
     total = float(cents(lines["amount"].sum()))
     by_measure = lines[lines["kind"].isin(TIER_KINDS)].groupby("measure", sort=False)["amount"].sum()
@@ -44,7 +46,7 @@ def statement_context(rep: dict, p: Period, lines: pd.DataFrame, measures: pd.Da
     m = m.reindex(columns=list(MEASURE_COLUMNS)).reset_index(drop=True)
     m["payout"] = cents(m["measure"].map(by_measure).fillna(0.0).astype(float))
     tiers = lines["kind"].isin(TIER_KINDS)
-    return {
+    return clean({
         "kind": "statement",
         "company": company,
         "period": _period_dict(p),
@@ -55,4 +57,4 @@ def statement_context(rep: dict, p: Period, lines: pd.DataFrame, measures: pd.Da
         "tier_payout": float(cents(lines.loc[tiers, "amount"].sum())),
         "other_payout": float(cents(lines.loc[~tiers, "amount"].sum())),
         "total": total,
-    }
+    })

@@ -45,6 +45,32 @@ class MemoInputs:
             self._cache["people"] = roster(self.reps, self.targets, self.orders)
         return self._cache["people"]
 
+    def _groups(self):
+        """Orders of the plan year up to as_of, and targets, split by rep once (memos then read a few reps)."""
+        if "orders_by_rep" not in self._cache:
+            dates = pd.to_datetime(self.orders["date"])
+            year = self.orders[(dates >= self.month.year_start) & (dates <= self.month.as_of)]
+            self._cache["orders_by_rep"] = dict(tuple(year.groupby("rep", sort=False)))
+            self._cache["targets_by_rep"] = dict(tuple(self.targets.groupby("rep", sort=False)))
+            self._cache["empty"] = (year.iloc[:0], self.targets.iloc[:0])
+        return self._cache["orders_by_rep"], self._cache["targets_by_rep"], self._cache["empty"]
+
+    def subset(self, reps) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """This year's orders and the targets of just these reps."""
+        orders, targets, (no_orders, no_targets) = self._groups()
+        reps = list(reps)
+        o = [orders[r] for r in reps if r in orders]
+        t = [targets[r] for r in reps if r in targets]
+        return (pd.concat(o) if o else no_orders), (pd.concat(t) if t else no_targets)
+
+    def team_of(self, rep: str) -> list[str]:
+        """The rep's team mates (the rep included), or just the rep when it has no team."""
+        people = self.people()
+        team = people.loc[people["rep"] == rep, "team"]
+        if len(team) == 0 or not team.iloc[0]:
+            return [rep]
+        return people.loc[people["team"] == team.iloc[0], "rep"].tolist()
+
     def pacing(self) -> pd.DataFrame:
         """The month's pacing of every rep (computed once)."""
         if "pacing" not in self._cache:
@@ -54,6 +80,16 @@ class MemoInputs:
     def laggards(self) -> list[str]:
         table = self.pacing()
         return sorted(table.loc[table["below_pace"], "rep"])
+
+    def laggard_set(self) -> set[str]:
+        if "laggards" not in self._cache:
+            self._cache["laggards"] = set(self.laggards())
+        return self._cache["laggards"]
+
+    def paid_set(self) -> set[str]:
+        if "paid" not in self._cache:
+            self._cache["paid"] = set(self.paid_reps())
+        return self._cache["paid"]
 
     def paid_reps(self) -> list[str]:
         if self.commission is None:
@@ -97,10 +133,12 @@ def teams(inp: MemoInputs) -> list[str]:
 def team_items(inp: MemoInputs, team: str, kinds=KINDS) -> list[tuple[str, dict]]:
     members = inp.people().loc[inp.people()["team"] == team, "rep"]
     funnel = sources.group_funnel(inp.funnel, members) if inp.funnel is not None else None
+    orders, targets = inp.subset(members)
+    reps = inp.reps[inp.reps["rep"].isin(members)]
     items = []
     if "monthly" in kinds:
         items.append((f"monthly-{inp.month.label}-team-{safe_name(team)}",
-                      review_context(inp.orders, inp.reps, inp.targets, inp.month, scope=("team", team),
+                      review_context(orders, reps, targets, inp.month, scope=("team", team),
                                      company=inp.company, funnel=funnel)))
     return items
 
@@ -108,24 +146,31 @@ def team_items(inp: MemoInputs, team: str, kinds=KINDS) -> list[tuple[str, dict]
 def rep_items(inp: MemoInputs, rep: str, kinds=KINDS) -> list[tuple[str, dict]]:
     """The coaching memo (if the rep is behind the pace line) and the statement (if paid) of one rep."""
     items = []
-    if "coaching" in kinds and rep in set(inp.laggards()):
+    if "coaching" in kinds and rep in inp.laggard_set():
+        team = inp.team_of(rep)
         funnel = peer_funnel = None
         if inp.funnel is not None:
-            info = inp.people().set_index("rep").loc[rep]
-            peers = inp.people().loc[inp.people()["team"] == info["team"], "rep"] if info["team"] else [rep]
             funnel = sources.group_funnel(inp.funnel, [rep])
-            peer_funnel = sources.group_funnel(inp.funnel, peers)
+            peer_funnel = sources.group_funnel(inp.funnel, team)
+        orders, targets = inp.subset(team)
+        table = inp.pacing()
         items.append((f"coaching-{inp.month.label}-{safe_name(rep)}",
-                      coaching_context(inp.orders, inp.reps, inp.targets, inp.month, rep, funnel, peer_funnel,
-                                       inp.company, table=inp.pacing())))
-    if "statement" in kinds and inp.commission is not None and rep in set(inp.paid_reps()):
+                      coaching_context(orders, inp.reps, targets, inp.month, rep, funnel, peer_funnel,
+                                       inp.company, table=table[table["rep"].isin(team)])))
+    if "statement" in kinds and inp.commission is not None and rep in inp.paid_set():
         items.append((f"statement-{inp.month.label}-{safe_name(rep)}", statement_item(inp, rep)))
     return items
 
 
 def statement_item(inp: MemoInputs, rep: str) -> dict:
-    pno = inp._pno()
-    lines, measures = sources.statement_inputs(inp.commission, rep, pno)
+    if "statement_lines" not in inp._cache:
+        pno = inp._pno()
+        lines, measures = inp.commission.lines, inp.commission.measures
+        inp._cache["statement_lines"] = dict(tuple(lines[lines["pno"] == pno].groupby("rep", sort=False)))
+        inp._cache["statement_measures"] = dict(tuple(measures[measures["pno"] == pno].groupby("rep", sort=False)))
+    lines, measures = sources.statement_inputs(inp.commission, rep, inp._pno(), inp._cache["statement_lines"][rep],
+                                               inp._cache["statement_measures"][rep])
+    lines = sources.with_wording(lines, inp.commission.plan)
     info = inp.people().set_index("rep").loc[rep].to_dict() if rep in set(inp.people()["rep"]) else {}
     plan = inp.commission.plan
     measures["mode"] = measures["measure"].map({m.key: m.mode for m in plan.measures})
