@@ -317,3 +317,18 @@ def test_deal_facts_days_and_cycle():
     facts = deal_facts(hand_deals(), complete_stages(default_stages()), AS_OF).set_index("id")
     assert facts.loc["C", "cycle_days"] == 59 and math.isnan(facts.loc["A", "cycle_days"])
     assert facts.loc["B", "past_due"] and not facts.loc["A", "past_due"]
+
+
+def test_team_forecast_by_hand(hand):
+    t = hand.forecast_by_team.set_index("team")
+    assert t.loc["east", ["target", "closed", "gap", "pipeline"]].tolist() == pytest.approx([1000, 300, 700, 300])
+    assert t.loc["east", "deals_needed"] == 3 and t.loc["west", "coverage"] == pytest.approx(500 / 600)
+
+
+def test_a_rep_with_deals_in_two_teams_is_one_rep_row():
+    deals = hand_deals()
+    deals.loc[deals["id"] == "A", "team"] = "west"        # ann: 2 deals in east, 1 in west
+    r = analyse_funnel(deals, default_stages(), AS_OF)
+    assert r.by_rep["rep"].is_unique and r.by_rep.set_index("rep").loc["ann", "team"] == "east"
+    assert r.by_rep.set_index("rep").loc["ann", "open_deals"] == 2
+    assert r.by_team.set_index("team").loc["west", "open_deals"] == 2   # A and E

@@ -18,7 +18,7 @@ from xlsales.sample import sample_company
 from xlsales.sample.opportunities import sample_opportunities
 from xlsales.workbooks.binding import name_cell, read_table
 from xlsales.workbooks.funnel import (
-    DEALS, FORECAST, FUNNEL, HEADLINES, REPS, TABLES, TEAMS, WATCH, build_template, funnel_report, watch_list,
+    DEALS, FORECAST, FUNNEL, HEADLINES, REPS, TABLES, TEAM_FORECAST, TEAMS, WATCH, build_template, funnel_report, watch_list,
     write_funnel_workbook,
 )
 
@@ -114,6 +114,18 @@ def test_forecast_equals_python(built):
         assert_same(table[column], expected[column], column, money=True)
     for column in ("coverage", "win_rate", "deals_needed"):
         assert_same(table[column], expected[column], column)
+
+
+def test_team_forecast_equals_python(built):
+    result, _, wb = built
+    table = read_table(wb, "TeamForecast", TEAM_FORECAST).set_index("team")
+    expected = result.forecast_by_team.set_index("team").loc[table.index]
+    assert len(table) == len(result.by_team) and expected["target"].notna().all()
+    for column in ("target", "closed", "gap", "pipeline", "weighted", "commit", "best_case", "forecast", "avg_deal"):
+        assert_same(table[column], expected[column], column, money=True)
+    for column in ("coverage", "win_rate", "deals_needed"):
+        assert_same(table[column], expected[column], column)
+    assert expected["target"].sum() == pytest.approx(result.forecast["target"].sum())
 
 
 def test_watch_list_holds_stale_and_slipped_deals(built):
@@ -215,7 +227,7 @@ def test_chart_references_the_stage_funnel(built):
 def test_chinese_workbook(company, tmp_path):
     paths, summary = funnel_report(company, tmp_path, lang="zh", targets=_targets(company))
     wb = openpyxl.load_workbook(paths[0])
-    assert wb.sheetnames == ["概览", "阶段", "漏斗", "团队", "销售代表", "预测", "关注商机", "商机"]
+    assert wb.sheetnames == ["概览", "阶段", "漏斗", "团队", "销售代表", "预测", "团队预测", "关注商机", "商机"]
     deals = read_table(wb, "Deals", DEALS)
     assert set(deals["status"]) <= {"进行中", "赢单", "输单"}
     assert set(deals["stage"]) <= {"线索", "需求分析", "方案报价", "商务谈判", "赢单"}

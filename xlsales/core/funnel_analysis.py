@@ -39,6 +39,7 @@ class FunnelResult:
     stage_by_rep: pd.DataFrame          # funnel per rep and stage (reached, conversion, norm)
     forecast: pd.DataFrame              # per rep: target, closed, gap, pipeline, coverage, deals needed
     summary: pd.DataFrame = field(default_factory=pd.DataFrame)  # company metrics: metric, value
+    forecast_by_team: pd.DataFrame = field(default_factory=pd.DataFrame)  # the forecast per team
 
 
 def period_bounds(as_of, period: str = "year") -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -195,6 +196,15 @@ def group_metrics(facts: pd.DataFrame, stages: pd.DataFrame, by: list[str]) -> p
     return m.reset_index()
 
 
+def rep_metrics(facts: pd.DataFrame, stages: pd.DataFrame) -> pd.DataFrame:
+    """``group_metrics`` per rep, with the rep's team (the team of most of the rep's deals)."""
+    metrics = group_metrics(facts, stages, ["rep"])
+    team = facts.groupby(["rep", "team"]).size().reset_index().sort_values(
+        ["rep", 0, "team"], ascending=[True, False, True], kind="stable").drop_duplicates("rep")
+    metrics.insert(1, "team", metrics["rep"].map(team.set_index("rep")["team"]))
+    return metrics
+
+
 # ------------------------------------------------------------------------------- forecast vs target
 
 
@@ -234,6 +244,23 @@ def forecast_by_rep(facts: pd.DataFrame, metrics: pd.DataFrame, targets, as_of, 
                               "best_case", "forecast", "coverage", "win_rate", "avg_deal", "deals_needed"]]
 
 
+def forecast_by_team(forecast: pd.DataFrame, team_metrics: pd.DataFrame) -> pd.DataFrame:
+    """The rep forecast summed per team; gap, coverage and deals needed worked at team level
+    (a rep ahead of target does not fill another rep's gap here: gap = max(Σ target − Σ closed, 0))."""
+    sums = forecast.groupby("team").agg(
+        target=("target", lambda t: t.sum() if t.notna().any() else np.nan), closed=("closed", "sum"),
+        pipeline=("pipeline", "sum"), weighted=("weighted", "sum"), commit=("commit", "sum"),
+        best_case=("best_case", "sum"))
+    out = team_metrics.set_index("team")[["win_rate", "avg_deal"]].join(sums, how="left")
+    out = out.fillna({c: 0.0 for c in ("closed", "pipeline", "weighted", "commit", "best_case")})
+    out["gap"] = (out["target"] - out["closed"]).clip(lower=0)
+    out["forecast"] = out["closed"] + out["commit"]
+    out["coverage"] = coverage(out["pipeline"], out["target"].fillna(0), out["closed"])
+    out["deals_needed"] = deals_needed_array(out["gap"], out["win_rate"], out["avg_deal"])
+    return out.reset_index()[["team", "target", "closed", "gap", "pipeline", "weighted", "commit", "best_case",
+                              "forecast", "coverage", "win_rate", "avg_deal", "deals_needed"]]
+
+
 def deals_needed_array(gap, win_rate, avg_deal) -> np.ndarray:
     """DEALS_NEEDED's rule (ceiling of gap ÷ (win rate × average deal)) on arrays; NaN where the gap
     is unknown or the rep has no win rate or deal size yet."""
@@ -255,10 +282,11 @@ def analyse_funnel(deals: pd.DataFrame, stages: pd.DataFrame, as_of, targets: pd
     facts = deal_facts(deals, stages, as_of)
     by_stage = stage_funnel(facts, stages)
     by_team = group_metrics(facts, stages, ["team"])
-    by_rep = group_metrics(facts, stages, ["rep", "team"])
+    by_rep = rep_metrics(facts, stages)
     forecast = forecast_by_rep(facts, by_rep, targets, as_of, start, end)
     result = FunnelResult(as_of, start, end, stages, facts, by_stage, by_team, by_rep,
-                          stage_funnel(facts, stages, ["rep"]), forecast)
+                          stage_funnel(facts, stages, ["rep"]), forecast,
+                          forecast_by_team=forecast_by_team(forecast, by_team))
     result.summary = company_summary(result)
     return result
 

@@ -31,7 +31,7 @@ MONEY, SHARE, DATE, COUNT, DAYS = "#,##0.00", "0.0%", "yyyy-mm-dd", "#,##0", "#,
 SHEETS = {  # key: (en, zh)
     "summary": ("Summary", "概览"), "stages": ("Stages", "阶段"), "funnel": ("Funnel", "漏斗"),
     "teams": ("Teams", "团队"), "reps": ("Reps", "销售代表"), "forecast": ("Forecast", "预测"),
-    "watch": ("Watch", "关注商机"), "deals": ("Deals", "商机"),
+    "team_forecast": ("Team forecast", "团队预测"), "watch": ("Watch", "关注商机"), "deals": ("Deals", "商机"),
 }
 CHART_TITLES = ("Funnel: deals that reached each stage", "销售漏斗：到达各阶段的商机数")
 STALE_FILL, SLIPPED_FILL = PatternFill("solid", fgColor="F8CBAD"), PatternFill("solid", fgColor="FFEB9C")
@@ -155,6 +155,29 @@ FORECAST = (
 )
 
 
+def _team_sum(key, en, zh) -> Field:
+    return _f(key, en, zh, f"SUMIFS({{Forecast.{key}}},{{Forecast.team}},{{team}})", MONEY)
+
+
+TEAM_FORECAST = (
+    Field("team", "Team", "团队"),
+    _f("target", "Target (period)", "期间目标", 'IF(COUNTIFS({Forecast.team},{team},{Forecast.target},"<>")=0,"",'
+       "SUMIFS({Forecast.target},{Forecast.team},{team}))", MONEY),
+    _team_sum("closed", "Closed won", "已成交"),
+    _f("gap", "Gap", "业绩缺口", 'IF({target}="","",MAX({target}-{closed},0))', MONEY),
+    _team_sum("pipeline", "Open pipeline due", "期内在途金额"),
+    _team_sum("weighted", "Weighted", "加权金额"),
+    _team_sum("commit", "Commit", "承诺"),
+    _team_sum("best_case", "Best case", "最佳情况"),
+    _f("forecast", "Forecast (closed + commit)", "预测（已成交+承诺）", "{closed}+{commit}", MONEY),
+    _f("coverage", "Coverage of remaining target", "剩余目标覆盖率",
+       'IF({target}="","",IF({target}-{closed}<=0,"",{pipeline}/({target}-{closed})))', "0.00"),
+    _f("win_rate", "Win rate", "赢率", "INDEX({TeamFunnel.win_rate},MATCH({team},{TeamFunnel.team},0))", SHARE),
+    _f("avg_deal", "Average deal", "平均单额", "INDEX({TeamFunnel.avg_deal},MATCH({team},{TeamFunnel.team},0))", MONEY),
+    FORECAST[-1],
+)
+
+
 def _from_deal(key, en, zh, fmt="0") -> Field:
     return _f(key, en, zh, f"INDEX({{Deals.{key}}},MATCH({{id}},{{Deals.id}},0))", fmt)
 
@@ -182,6 +205,7 @@ TABLES = {
     "TeamFunnel": ("teams", TEAMS, "A3", ("team",)),
     "RepFunnel": ("reps", REPS, "A3", ("rep",)),
     "Forecast": ("forecast", FORECAST, "A3", ("rep",)),
+    "TeamForecast": ("team_forecast", TEAM_FORECAST, "A3", ("team",)),
     "WatchList": ("watch", WATCH, "A3", ("id",)),
 }
 
@@ -335,6 +359,7 @@ def table_frames(result: FunnelResult, lang: str = "en") -> dict[str, pd.DataFra
         "Forecast": result.forecast[["rep", "team"]].assign(target=result.forecast["target"]),
     }
     frames["WatchList"] = watch_list(result, lang)
+    frames["TeamForecast"] = result.forecast_by_team[["team"]]
     if result.forecast["target"].isna().all():
         frames["Forecast"] = frames["Forecast"].drop(columns="target")  # keep targets typed by hand
     return frames
