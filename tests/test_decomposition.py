@@ -228,3 +228,25 @@ def test_every_level_adds_up_exactly(org, basis, buffer, unit):
     assert (by_rep.reindex(plan.reps["rep"]).to_numpy() == plan.reps["target"].to_numpy()).all()
     assert (plan.monthly["target"] >= 0).all()
     assert np.allclose(plan.monthly["target"] % unit, 0)
+
+
+def test_resplit_keeps_what_is_booked_and_spreads_the_rest():
+    from xlsales.core.decomposition import resplit_remaining
+
+    plan = plan_targets(history(YEARLY), roster(), PlanSettings(
+        year=2026, measures=revenue_only(growth=0.10), basis="history"))
+    # Ann: 11 000 for the year (1000, 1000, then 900 a month). Booked: Jan 1 500, Feb 400.
+    plan.history = pd.concat([plan.history, pd.DataFrame({
+        "measure": "revenue", "rep": "Ann", "month": pd.to_datetime(["2026-01-01", "2026-02-01"]),
+        "actual": [1500.0, 400.0]})], ignore_index=True)
+    ann = resplit_remaining(plan, "2026-02-28").query("rep == 'Ann'")
+    # Jan and Feb are over: they keep 1 500 and 400. Left: 11 000 − 1 900 = 9 100 = 91 units of 100
+    # over Mar–Dec (original 900 each, equal weights): 9 units each = 90, the 1 left to March (earliest).
+    assert ann["revised"].tolist() == [1500, 400, 1000] + [900] * 9
+    assert ann["revised"].sum() == 11_000
+    # Mid-February, February is still open: it keeps its 400 booked and takes a share of what is left.
+    mid = resplit_remaining(plan, "2026-02-14").query("rep == 'Ann'")["revised"].tolist()
+    assert mid[0] == 1500 and mid[1] > 400 and sum(mid) == 11_000
+    # Bookings not in whole units: the rest is rounded up so the year still reaches the target.
+    plan.history.loc[plan.history.index[-1], "actual"] = 433.0
+    assert resplit_remaining(plan, "2026-02-28").query("rep == 'Ann'")["revised"].sum() == 11_033

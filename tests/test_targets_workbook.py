@@ -15,7 +15,7 @@ from xlsales.core.decomposition import pacing
 from xlsales.sample import sample_company
 from xlsales.workbooks.binding import find_table, read_table
 from xlsales.workbooks.targets import (
-    CHECKS, GRID, MEASURE_PLANS, MONTH_KEYS, OKMA, PACING, REGION_SUMMARY, REVISIONS, read_monthly_targets,
+    CHECKS, GRID, MEASURE_PLANS, MONTH_KEYS, OKMA, PACING, REGION_SUMMARY, RESPLIT, REVISIONS, read_monthly_targets,
     refresh_targets_workbook, targets_report,
 )
 
@@ -77,6 +77,19 @@ def test_pacing_formulas_equal_python(built):
     assert np.abs(numbers(got, "attainment")[has_target] - pace["attainment"][has_target]).max() < 1e-9
     behind_word = "落后" if "销售额" in set(read_table(values, "MeasurePlans", MEASURE_PLANS)["label"]) else "Behind"
     assert ((got["status"] == behind_word).to_numpy() == pace["behind_pace"].to_numpy()).all()
+
+
+def test_resplit_sheet_equals_python(built):
+    from xlsales.core.decomposition import resplit_remaining
+
+    path, plan, pace, values = built
+    got = read_table(values, "Resplit", RESPLIT)
+    assert set(got["ok"]) == {"OK"}
+    revised = resplit_remaining(plan, pace.attrs["as_of"])
+    totals = revised.groupby(["measure", "rep"], sort=False)["revised"].sum()
+    expected = totals.reindex(pd.MultiIndex.from_frame(got[["measure", "rep"]]))
+    assert np.abs(numbers(got, "total") - expected.to_numpy()).max() < CENT
+    assert np.abs(numbers(got, "target") - plan.reps["target"].to_numpy()).max() < CENT
 
 
 def test_okma_measurement_is_region_attainment(built):

@@ -351,3 +351,37 @@ def pacing(plan: TargetPlan, as_of) -> pd.DataFrame:
         columns={"expected": "expected_to_date", "actual": "actual_to_date"})
     frame.attrs.update(as_of=as_of, days_elapsed=days_elapsed, days_total=days_total)
     return frame.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Mid-year re-split: what is left, over the months that are left
+
+
+def resplit_remaining(plan: TargetPlan, as_of) -> pd.DataFrame:
+    """Each rep's annual target re-spread after ``as_of`` without touching what is booked.
+
+    Months that are over keep their actuals; the rest of the year's target (max(annual − actual to
+    date, 0), rounded up to the measure's unit so the year still reaches the annual target) goes over
+    the months not yet over, in proportion to their original targets (evenly where those are all 0),
+    by the largest-remainder rule; a month in progress also keeps what it has booked so far.
+    Rows: measure, region, team, rep, month, target (original), booked, revised.
+    """
+    as_of = pd.Timestamp(as_of)
+    monthly = plan.monthly.reset_index(drop=True)
+    booked = plan.history[plan.history["month"] <= as_of].set_index(["measure", "rep", "month"])["actual"]
+    keys = pd.MultiIndex.from_frame(monthly[["measure", "rep", "month"]])
+    frame = monthly.assign(booked=booked.reindex(keys).fillna(0.0).to_numpy())
+    is_open = month_elapsed_share(frame["month"], as_of) < 1
+    group, _ = pd.factorize(pd.MultiIndex.from_frame(frame[["measure", "rep"]]))
+    annual = np.bincount(group, weights=frame["target"].to_numpy())
+    done = np.bincount(group, weights=frame["booked"].to_numpy())
+    left = np.maximum(annual - done, 0.0)
+    weights = np.where(is_open, frame["target"].to_numpy(), 0.0)
+    no_weight = np.bincount(group, weights=weights) <= 0
+    weights = np.where(is_open & no_weight[group], 1.0, weights)
+    round_to = frame["measure"].map({m.measure: m.round_to for m in plan.settings.measures}).to_numpy()
+    unit = np.bincount(group, weights=round_to) / np.bincount(group)
+    units = allocate(np.ceil(left / unit - 1e-9), weights, group)
+    spread = units * unit[group] + frame["booked"].to_numpy()   # a month in progress keeps its bookings
+    frame["revised"] = np.where(is_open, spread, frame["booked"].to_numpy())
+    return frame

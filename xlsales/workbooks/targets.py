@@ -20,7 +20,7 @@ from openpyxl.styles import Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter, quote_sheetname
 
 from xlsales.core.decomposition import (
-    MEASURES, MeasurePlan, PlanSettings, TargetPlan, elapsed_shares, pacing, plan_targets,
+    MEASURES, MeasurePlan, PlanSettings, TargetPlan, pacing, plan_targets, resplit_remaining,
 )
 from xlsales.workbook_templates import template_path
 from xlsales.workbooks.binding import (
@@ -39,7 +39,8 @@ RED_FILL, GREEN_FILL = PatternFill("solid", fgColor="F8CBAD"), PatternFill("soli
 SHEETS = {  # key: (en, zh)
     "assumptions": ("Assumptions", "假设"), "reps": ("Reps", "销售代表"), "history": ("History", "历史"),
     "grid": ("Targets", "目标分解"), "regions": ("Regions", "区域汇总"), "pacing": ("Pacing", "进度"),
-    "okma": ("OKMA", "OKMA"), "revisions": ("Revisions", "修订记录"), "checks": ("Checks", "校验"),
+    "resplit": ("Re-split", "剩余重新分解"), "okma": ("OKMA", "OKMA"), "revisions": ("Revisions", "修订记录"),
+    "checks": ("Checks", "校验"),
 }
 
 # Single-cell assumptions, bound by defined name: (name, en label, zh label, number format)
@@ -139,6 +140,19 @@ PACING = (
     Field("status", "Status", "状态", FORMULA, formula='IF({actual}<{expected},StatusBehind,StatusOnPace)'),
 )
 
+RESPLIT = (
+    Field("measure", "Measure", "指标"), Field("region", "Region", "区域"), Field("team", "Team", "团队"),
+    Field("rep", "Rep", "销售代表"),
+    Field("target", "Annual target", "年度目标", FORMULA, number_format=MONEY, formula=(
+        'SUMIFS({TargetGrid.target},{TargetGrid.measure},{measure},{TargetGrid.rep},{rep})')),
+    Field("booked", "Booked to date", "已完成", number_format=MONEY),
+    Field("left", "Left to do", "剩余目标", FORMULA, number_format=MONEY, formula="MAX({target}-{booked},0)"),
+    *(Field(k, MONTHS_EN[i], f"{i + 1}月", number_format=MONEY) for i, k in enumerate(MONTH_KEYS)),
+    Field("total", "Year total", "全年合计", FORMULA, number_format=MONEY, formula="SUM({m01}:{m12})"),
+    Field("ok", "Reaches the target?", "是否覆盖目标", FORMULA,
+          formula='IF({total}>=MAX({target},{booked})-0.005,"OK","CHECK")'),
+)
+
 OKMA = (
     Field("region", "Region", "区域"), Field("measure", "Measure", "指标"),
     Field("objective", "Objective", "目标（O）"), Field("key_result", "Key result", "关键结果（KR）"),
@@ -171,11 +185,12 @@ TABLES = {  # table name: (sheet key, fields, top-left, row key)
     "TargetGrid": ("grid", GRID, "A3", ["measure", "rep"]),
     "RegionSummary": ("regions", REGION_SUMMARY, "A3", ["measure", "region"]),
     "Pacing": ("pacing", PACING, "A3", ["measure", "rep"]),
+    "Resplit": ("resplit", RESPLIT, "A3", ["measure", "rep"]),
     "OKMA": ("okma", OKMA, "A3", ["region", "measure"]),
     "RevisionLog": ("revisions", REVISIONS, "A1", None),
     "Checks": ("checks", CHECKS, "A3", ["check", "measure"]),
 }
-PROTECTED = ("grid", "regions", "pacing", "checks")
+PROTECTED = ("grid", "regions", "pacing", "resplit", "checks")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -243,6 +258,8 @@ def _titles(sheets, lang):
         "regions": ("Summary by region and quarter", "区域与季度汇总"),
         "pacing": ("Pacing against the as-of date", "截至日期的进度"),
         "okma": ("OKMA: objectives, key results, measurement, actions", "OKMA：目标、关键结果、衡量、行动"),
+        "resplit": ("The rest of the year re-split: months that are over keep what was booked",
+                    "剩余目标重新分解：已结束月份保留实际完成"),
         "checks": ("Tie-out checks: every level adds up to its parent", "校验：各层级合计与上级一致"),
     }
     for key, (en, zh) in titles.items():
@@ -290,7 +307,16 @@ def _measure_label(measure, lang):
 # Frames for each table
 
 
-def table_frames(plan: TargetPlan, lang: str = "en") -> dict[str, pd.DataFrame]:
+def _resplit_frame(plan: TargetPlan, as_of) -> pd.DataFrame:
+    revised = resplit_remaining(plan, as_of)
+    revised["key"] = revised["month"].dt.month.map(lambda i: MONTH_KEYS[i - 1])
+    wide = revised.pivot_table(index=["measure", "rep"], columns="key", values="revised", aggfunc="sum")
+    booked = revised.groupby(["measure", "rep"])["booked"].sum().rename("booked")
+    keys = [c for c in ("measure", "region", "team", "rep") if c in plan.reps.columns]
+    return plan.reps[keys].join(wide, on=["measure", "rep"]).join(booked, on=["measure", "rep"])
+
+
+def table_frames(plan: TargetPlan, lang: str = "en", as_of=None) -> dict[str, pd.DataFrame]:
     """What each named table shows; formula columns are left for the template's formulas."""
     measure_plans = {m.measure: m for m in plan.settings.measures}
     company = plan.company.copy()
@@ -311,7 +337,9 @@ def table_frames(plan: TargetPlan, lang: str = "en") -> dict[str, pd.DataFrame]:
         key_result=[_key_result(m, t, plan.settings.year, lang)
                     for m, t in zip(okma["measure"], okma["region_target"])])
     checks = _checks(plan, lang)
+    resplit = _resplit_frame(plan, as_of) if as_of is not None else plan.reps[["measure", "rep"]].iloc[0:0]
     return {
+        "Resplit": resplit,
         "MeasurePlans": company, "Reps": plan.roster, "History": plan.history, "TargetGrid": grid,
         "RegionSummary": regions, "Pacing": plan.reps[["measure", "region", "team", "rep"]]
         if "team" in plan.reps else plan.reps[["measure", "region", "rep"]],
@@ -366,7 +394,7 @@ def write_targets_workbook(plan: TargetPlan, path, as_of, lang: str = "en", temp
     refreshing = path.exists()
     wb = open_workbook(path if refreshing else (template or template_path("targets", lang)))
     previous = read_table(wb, "TargetGrid", GRID) if refreshing else None
-    frames = table_frames(plan, lang)
+    frames = table_frames(plan, lang, as_of)
     frames["RevisionLog"] = _revision_log(wb, previous, who) if refreshing else pd.DataFrame(
         columns=[f.key for f in REVISIONS])
     _write_settings(wb, plan.settings, as_of)
