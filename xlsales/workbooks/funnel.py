@@ -278,6 +278,11 @@ def build_template(lang: str = "en") -> openpyxl.Workbook:
     for key, ws in sheets.items():
         if key != "stages":
             ws.protection.sheet = True
+        if key != "summary":
+            ws.freeze_panes = "B4"                      # header row and first column stay in view
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
     _write_headlines(wb, lang, {name: 1 for name in TABLES})
     _add_chart(wb, lang, 1)
     return wb
