@@ -53,6 +53,9 @@ RIBBON = (
 def udfs_dir() -> Path:
     """The folder holding xlsales_udfs.py: the repository's udfs/ or wherever it is importable."""
     checkout = Path(__file__).resolve().parents[2] / "udfs"
+    installed = Path(__file__).resolve().parents[1] / "udfs"   # a wheel: xlsales/udfs/
+    if (installed / "xlsales_udfs.py").is_file():
+        return installed
     if (checkout / "xlsales_udfs.py").is_file():
         return checkout
     import importlib.util
