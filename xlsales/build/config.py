@@ -1,0 +1,120 @@
+"""The ``xlsales build`` config: one YAML file naming the inputs, the plan, the period, the language and
+the outputs. Relative paths are read from the config file's folder. See docs/memos.md for every key.
+
+    company: Sample Co
+    language: zh                 # zh or en
+    as_of: 2026-06-30            # the day the figures are taken; default: the last order's date
+    inputs:
+      orders: data/orders.csv    # or `sample: {seed: 7, reps: 40}` for the built-in sample company
+      reps: data/reps.csv
+      opportunities: data/opportunities.csv   # optional: funnel workbook and funnel memo sections
+      stages: stages.yaml                     # optional stage table
+      targets: targets.xlsx                   # optional approved targets workbook (else planned here)
+    plan:
+      targets: {growth: 0.15, basis: blend, buffer: 0.05}
+      commission: plans/plan.zh.yaml          # optional: commission workbook and statements
+    outputs:
+      dir: build
+      workbooks: [targets, funnel, commission]
+      memos: [monthly, quarterly, coaching, statement]
+      formats: [md, html, pdf]
+      by_team: true
+      templates: my-templates                 # optional folder overriding shipped memo templates
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from xlsales.errors import InputFileError
+
+WORKBOOKS = ("targets", "funnel", "commission")
+MEMOS = ("monthly", "quarterly", "coaching", "statement")
+FORMATS = ("md", "html", "pdf")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SampleInput(_Strict):
+    seed: int = 7
+    reps: int = Field(40, ge=1, le=100_000)
+    months: int = Field(30, ge=13, le=120)
+
+
+class Inputs(_Strict):
+    orders: Path | None = None
+    reps: Path | None = None
+    opportunities: Path | None = None
+    stages: Path | None = None
+    targets: Path | None = None     # an approved targets workbook: memos and quotas use its grid
+    sample: SampleInput | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        if self.sample is None and (self.orders is None or self.reps is None):
+            raise ValueError("give inputs.orders and inputs.reps, or inputs.sample for the built-in sample company")
+        if self.sample is not None and (self.orders is not None or self.reps is not None):
+            raise ValueError("inputs.sample cannot be combined with inputs.orders / inputs.reps")
+        return self
+
+
+class TargetSettings(_Strict):
+    growth: float | None = Field(None, ge=-0.9, le=10)
+    method: Literal["avg", "wma", "linear"] | None = None
+    basis: Literal["history", "potential", "capacity", "blend"] | None = None
+    buffer: float | None = Field(None, ge=0, le=1)
+    year: int | None = Field(None, ge=2000, le=2100)
+
+
+class PlanSection(_Strict):
+    targets: TargetSettings = TargetSettings()
+    commission: Path | None = None
+
+
+class Outputs(_Strict):
+    dir: Path = Path("build")
+    workbooks: list[Literal["targets", "funnel", "commission"]] = list(WORKBOOKS)
+    memos: list[Literal["monthly", "quarterly", "coaching", "statement"]] = list(MEMOS)
+    formats: list[Literal["md", "html", "pdf"]] = ["md", "html"]
+    by_team: bool = True
+    templates: Path | None = None
+
+
+class BuildConfig(_Strict):
+    company: str = ""
+    language: Literal["en", "zh"] = "en"
+    as_of: date | None = None
+    inputs: Inputs
+    plan: PlanSection = PlanSection()
+    outputs: Outputs = Outputs()
+    base_dir: Path = Field(Path("."), exclude=True)
+
+    def path(self, value: Path | None) -> Path | None:
+        """A path from the config, relative to the config file's folder."""
+        return None if value is None else (value if value.is_absolute() else self.base_dir / value)
+
+
+def load_config(path) -> BuildConfig:
+    """Read and check a build config; every problem is reported as 'FILE: key: what is wrong'."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise InputFileError([f"{path.name}: file not found ({path})"]) from None
+    except yaml.YAMLError as error:
+        raise InputFileError([f"{path.name}: not valid YAML ({str(error).splitlines()[0]})"]) from None
+    if not isinstance(data, dict):
+        raise InputFileError([f"{path.name}: expected keys such as inputs and outputs at the top"])
+    try:
+        config = BuildConfig.model_validate(data)
+    except ValidationError as error:
+        raise InputFileError([f"{path.name}: {'.'.join(str(p) for p in e['loc']) or 'config'}: "
+                              f"{e['msg'].removeprefix('Value error, ')}" for e in error.errors()]) from None
+    config.base_dir = path.resolve().parent
+    return config
