@@ -164,18 +164,47 @@ def test_watch_list_reasons_by_hand():
     assert zh["B"] == "预计成交日期2026-06-15已过；改期1次"
 
 
+HEADLINE_METRICS = {
+    "OpenDeals": "open_deals", "OpenPipeline": "open_pipeline", "WeightedPipeline": "weighted_pipeline",
+    "WinRate": "win_rate", "AvgDeal": "avg_deal", "CycleDays": "cycle_days", "Velocity": "velocity",
+    "StaleDeals": "stale_deals", "SlippedDeals": "slipped_deals", "NotCredible": "not_credible",
+    "Target": "target", "Closed": "closed", "Gap": "gap", "PipelineDue": "pipeline_in_period",
+    "Commit": "commit", "BestCase": "best_case", "ForecastTotal": "forecast", "Coverage": "coverage",
+    "DealsNeeded": "deals_needed"}
+
+
+def assert_headlines(result, wb):
+    summary = result.summary.set_index("metric")["value"]
+    for name, metric in HEADLINE_METRICS.items():
+        assert_same([name_cell(wb, name).value], [summary[metric]], name)
+    bottleneck = summary["bottleneck"]
+    assert name_cell(wb, "Bottleneck").value == (bottleneck if isinstance(bottleneck, str) else None)
+
+
 def test_headlines_equal_python(built):
     result, _, wb = built
-    summary = result.summary.set_index("metric")["value"]
-    names = {"OpenDeals": "open_deals", "OpenPipeline": "open_pipeline", "WeightedPipeline": "weighted_pipeline",
-             "WinRate": "win_rate", "AvgDeal": "avg_deal", "CycleDays": "cycle_days", "Velocity": "velocity",
-             "StaleDeals": "stale_deals", "SlippedDeals": "slipped_deals", "NotCredible": "not_credible",
-             "Target": "target", "Closed": "closed", "Gap": "gap", "PipelineDue": "pipeline_in_period",
-             "Commit": "commit", "BestCase": "best_case", "ForecastTotal": "forecast", "Coverage": "coverage",
-             "DealsNeeded": "deals_needed"}
-    for name, metric in names.items():
-        assert_same([name_cell(wb, name).value], [summary[metric]], name)
-    assert name_cell(wb, "Bottleneck").value == summary["bottleneck"]
+    assert_headlines(result, wb)
+
+
+@pytest.mark.parametrize("case", ["nothing yet", "only open deals", "target already met"])
+def test_edge_cases_recalculate_without_errors(case, tmp_path):
+    from test_funnel_core import AS_OF, hand_deals, hand_targets
+
+    deals, as_of, targets = hand_deals(), AS_OF, hand_targets()
+    if case == "nothing yet":
+        as_of = "2025-01-01"
+    elif case == "only open deals":
+        deals = deals[deals["status"] == "open"]
+    else:
+        targets = targets.assign(target=10.0)
+    result = analyse_funnel(deals, default_stages(), as_of, targets)
+    path = write_funnel_workbook(result, tmp_path / "funnel.xlsx")
+    values = recalculate(path, tmp_path / "recalc")
+    assert error_cells(values) == []
+    assert_headlines(result, values)
+    forecast = read_table(values, "Forecast", FORECAST).set_index("rep")
+    if case == "target already met":
+        assert forecast.loc["ann", "gap"] == 0 and pd.isna(_blank(forecast.loc["ann", "coverage"]))
 
 
 def test_refresh_keeps_user_columns_inputs_and_one_chart(company, tmp_path):

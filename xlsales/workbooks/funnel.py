@@ -375,9 +375,12 @@ def watch_list(result: FunnelResult, lang: str = "en") -> pd.DataFrame:
     d = result.deals
     w = d.loc[d["is_open"] & (d["stale"] | d["slipped"])].sort_values(["amount", "id"], ascending=[False, True],
                                                                         kind="stable")
+    columns = ["id", "rep", "customer", "stage", "amount", "expected_close", "reason"]
+    if w.empty:
+        return pd.DataFrame(columns=columns)
     limit = result.stages.set_index("stage")["stale_days"].reindex(w["stage"]).to_numpy()
     days = w["days_in_stage"].astype("int64").astype(str)
-    limit_text = pd.Series(limit, index=w.index).map(lambda v: f"{v:g}")
+    limit_text = pd.Series([f"{v:g}" for v in limit], index=w.index, dtype=object)
     close = w["expected_close"].dt.strftime("%Y-%m-%d")
     pushes = w["pushes"].astype(str)
     if lang == "zh":
@@ -391,7 +394,7 @@ def watch_list(result: FunnelResult, lang: str = "en") -> pd.DataFrame:
                  ("close date pushed " + pushes + "×" + np.where(w["not_credible"], " (not credible)", ""))
                  .where(w["pushes"] > 0, ""))
         sep = "; "
-    reason = pd.concat(parts, axis=1).apply(lambda row: sep.join(p for p in row if p), axis=1) if len(w) else []
+    reason = pd.concat(parts, axis=1).apply(lambda row: sep.join(p for p in row if p), axis=1)
     return pd.DataFrame({"id": w["id"], "rep": w["rep"], "customer": w.get("customer"), "stage": w["stage"],
                          "amount": w["amount"], "expected_close": w["expected_close"], "reason": reason})
 
