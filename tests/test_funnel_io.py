@@ -135,3 +135,15 @@ def test_cli_with_a_target_file_writes_the_workbook_and_prints_the_headlines(tmp
 
     forecast = read_table(open_workbook(out), "Forecast", FORECAST).set_index("rep")
     assert forecast.loc["ann", "target"] == 1200 and forecast.loc["bob", "target"] == 600
+
+
+def test_refreshing_a_workbook_without_its_tables_fails_cleanly(tmp_path):
+    import openpyxl
+
+    out = tmp_path / "funnel.xlsx"
+    openpyxl.Workbook().save(out)
+    before = out.read_bytes()
+    result = CliRunner().invoke(main, ["funnel", "--opportunities", str(HERE / "good.csv"), "--reps", str(REPS),
+                                       "--as-of", "2026-06-30", "--out", str(out)])
+    assert result.exit_code == 2 and "funnel.xlsx: the workbook has no table named" in result.output
+    assert out.read_bytes() == before

@@ -43,6 +43,7 @@ TARGET_FILE = Schema("targets", (
 def funnel(opps_path, reps_path, stages_path, targets_book, target_file, as_of, period, out_path, lang):
     """Funnel workbook: stages, deals, funnel by stage/team/rep, stale and slipped deals, forecast vs target."""
     from xlsales.core.funnel_analysis import analyse_funnel
+    from xlsales.workbooks.binding import WorkbookError
     from xlsales.workbooks.funnel import write_funnel_workbook
 
     if targets_book and target_file:
@@ -60,6 +61,9 @@ def funnel(opps_path, reps_path, stages_path, targets_book, target_file, as_of, 
     except InputError as error:
         steps.close()
         fail(error)
+    except WorkbookError as error:          # e.g. the user deleted a table the refresh needs
+        steps.close()
+        fail(InputError(f"{Path(out_path).name}: {error}"))
     steps.close()
     click.echo(f"wrote {path}")
     for metric, value in result.summary.itertuples(index=False):
