@@ -176,7 +176,7 @@ def naive(deals: pd.DataFrame, stages: pd.DataFrame, as_of) -> dict:
         if row.created > as_of:
             continue
         status, k = row.status, order[row.stage]
-        if status != "open" and not (row.closed_date <= as_of):
+        if status != "open" and row.closed_date > as_of:
             status, k = "open", (n - 1 if status == "won" else k)
         r = by_rep.setdefault(row.rep, dict(reached=[0] * n, open=0, amount=0.0, weighted=0.0, won=0, lost=0,
                                             won_amount=0.0, cycles=[], stale=0, slipped=0))

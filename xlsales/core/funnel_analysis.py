@@ -67,7 +67,7 @@ def deal_facts(deals: pd.DataFrame, stages: pd.DataFrame, as_of) -> pd.DataFrame
     if (d["stage_no"] == 0).any():
         unknown = d.loc[d["stage_no"] == 0, "stage"].iloc[0]
         raise InputError(f"stage: {unknown!r} is not a stage of the stage table")
-    closed_later = d["status"].ne("open") & ~(d["closed_date"] <= as_of)
+    closed_later = d["status"].ne("open") & (d["closed_date"] > as_of)    # no closed date: closed by then
     if closed_later.any():
         d.loc[closed_later & d["status"].eq("won"), "stage_no"] = n - 1
         d.loc[closed_later, "status"] = "open"
