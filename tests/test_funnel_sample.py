@@ -105,3 +105,45 @@ def test_events_by_hand():
     later = deals_as_of(events, deals, "2026-05-01", names).set_index("id")
     assert later.loc["y", ["stage", "status"]].tolist() == ["won", "won"]
     assert later.loc["y", "stage_entered"] == later.loc["y", "closed_date"] == T("2026-04-01")
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(1, 4), st.lists(st.integers(0, 20), min_size=1,
+                                                                          max_size=4), st.sampled_from(["open", "won", "lost"])),
+                min_size=1, max_size=12), st.integers(0, 60))
+def test_deals_as_of_against_a_naive_replay(histories, as_of_day):
+    """Random histories: each deal enters stages 1..k on increasing days, then may close; replaying the
+    events one by one up to the date must give the same stage, status and dates."""
+    T = pd.Timestamp
+    start = T("2026-01-01")
+    rows = []
+    for i, (first, k, gaps, end) in enumerate(histories):
+        day = first
+        for stage in range(1, k + 1):
+            rows.append((f"d{i}", stage, "open", start + pd.Timedelta(days=day)))
+            day += gaps[(stage - 1) % len(gaps)]
+        if end != "open":
+            rows.append((f"d{i}", 5 if end == "won" else k, end, start + pd.Timedelta(days=day)))
+    events = pd.DataFrame(rows, columns=["id", "stage_no", "status", "entered"])
+    deals = pd.DataFrame({"id": [f"d{i}" for i in range(len(histories))], "amount": 1.0})
+    names = ["s1", "s2", "s3", "s4", "won"]
+    as_of = start + pd.Timedelta(days=as_of_day)
+    got = deals_as_of(events.sample(frac=1, random_state=1), deals, as_of, names).set_index("id")
+    for deal_id, group in events.groupby("id"):
+        seen = group[group["entered"] <= as_of]
+        if seen.empty:
+            assert deal_id not in got.index
+            continue
+        last = seen.iloc[-1]
+        opens = seen[seen["status"] == "open"]
+        row = got.loc[deal_id]
+        assert row["stage"] == names[last["stage_no"] - 1] and row["status"] == last["status"]
+        if last["status"] == "open":
+            assert pd.isna(row["closed_date"]) and row["stage_entered"] == opens.iloc[-1]["entered"]
+        else:
+            assert row["closed_date"] == last["entered"]
+            assert row["stage_entered"] == (last["entered"] if last["status"] == "won" else opens.iloc[-1]["entered"])

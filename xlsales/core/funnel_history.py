@@ -26,11 +26,11 @@ def deals_as_of(events: pd.DataFrame, deals: pd.DataFrame, as_of, stage_names) -
            + stage) * 2 + rank
     order = np.argsort(key, kind="stable")
     codes, ev = codes[order], ev.iloc[order]
-    last = np.r_[codes[1:] != codes[:-1], True]                 # the last event of each deal
+    last = _ends(codes)                                         # the last event of each deal
     is_open = ev["status"].eq("open").to_numpy(dtype=bool)
     # The day the current stage was entered: the latest open event (a lost deal keeps its stage's date).
     open_codes = codes[is_open]
-    last_open = np.r_[open_codes[1:] != open_codes[:-1], True]
+    last_open = _ends(open_codes)
     entered_open = pd.Series(ev["entered"].to_numpy()[is_open][last_open], index=ids[open_codes[last_open]])
     final = ev.iloc[np.flatnonzero(last)]
     state = pd.DataFrame({
@@ -45,3 +45,8 @@ def deals_as_of(events: pd.DataFrame, deals: pd.DataFrame, as_of, stage_names) -
     out = deals.drop(columns=[c for c in ("stage", "status", "closed_date", "stage_entered") if c in deals])
     out = out.join(state.drop(columns="last_event"), on="id", how="inner")
     return out
+
+
+def _ends(codes: np.ndarray) -> np.ndarray:
+    """True at the last position of each run of equal codes."""
+    return np.r_[codes[1:] != codes[:-1], True] if len(codes) else np.zeros(0, dtype=bool)
