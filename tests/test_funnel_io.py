@@ -133,7 +133,7 @@ def test_cli_with_a_target_file_writes_the_workbook_and_prints_the_headlines(tmp
     from xlsales.workbooks.binding import open_workbook, read_table
     from xlsales.workbooks.funnel import FORECAST
 
-    forecast = read_table(open_workbook(out), "Forecast", FORECAST).set_index("rep")
+    forecast = read_table(open_workbook(out), "RepForecast", FORECAST).set_index("rep")
     assert forecast.loc["ann", "target"] == 1200 and forecast.loc["bob", "target"] == 600
 
 

@@ -107,7 +107,7 @@ def test_group_tables_equal_python(built, name, fields, frame, key):
 
 def test_forecast_equals_python(built):
     result, _, wb = built
-    table = read_table(wb, "Forecast", FORECAST).set_index("rep")
+    table = read_table(wb, "RepForecast", FORECAST).set_index("rep")
     expected = result.forecast.set_index("rep").loc[table.index]
     assert expected["target"].notna().any() and (expected["gap"] > 0).any()
     for column in ("target", "closed", "gap", "pipeline", "weighted", "commit", "best_case", "forecast", "avg_deal"):
@@ -202,7 +202,7 @@ def test_edge_cases_recalculate_without_errors(case, tmp_path):
     values = recalculate(path, tmp_path / "recalc")
     assert error_cells(values) == []
     assert_headlines(result, values)
-    forecast = read_table(values, "Forecast", FORECAST).set_index("rep")
+    forecast = read_table(values, "RepForecast", FORECAST).set_index("rep")
     if case == "target already met":
         assert forecast.loc["ann", "gap"] == 0 and pd.isna(_blank(forecast.loc["ann", "coverage"]))
 
@@ -232,7 +232,7 @@ def test_refresh_keeps_user_columns_inputs_and_one_chart(company, tmp_path):
     notes = read_table(wb, "Deals", DEALS).set_index("id")["My notes"]
     assert notes.loc[noted_id] == "call back" and notes.notna().sum() == 1
     assert wb["Deals"].cell(3, 1).fill.fgColor.rgb.endswith("00B050")
-    assert read_table(wb, "Forecast", FORECAST).set_index("rep").loc[rep, "target"] == 123456
+    assert read_table(wb, "RepForecast", FORECAST).set_index("rep").loc[rep, "target"] == 123456
     assert len(wb["Funnel"]._charts) == 1
     rules = [r for cf in wb["Deals"].conditional_formatting for r in cf.rules]
     assert len(rules) == 2                                     # stale and slipped, not duplicated
@@ -274,8 +274,11 @@ def test_template_structure_and_excel_limits(lang):
     wb = build_template(lang)
     tables = {name: ws for ws in wb.worksheets for name in ws.tables}
     assert set(tables) == set(TABLES)
+    functions = {"FORECAST", "TREND", "RATE", "DAYS", "COUNT", "SUM", "GROWTH", "INDEX", "MATCH", "ROWS"}
+    assert not {t.upper() for t in tables} & functions
     for name, _, _, _, _ in HEADLINES:
         assert name in wb.defined_names and " " not in name and name not in tables
+        assert name.upper() not in functions
     for ws in wb.worksheets:
         boxes = [range_boundaries(t.ref) for t in ws.tables.values()]
         for i, a in enumerate(boxes):
@@ -284,7 +287,7 @@ def test_template_structure_and_excel_limits(lang):
     stages_sheet = tables["Stages"]
     assert not stages_sheet.protection.sheet
     assert all(ws.protection.sheet for ws in wb.worksheets if ws is not stages_sheet)
-    forecast = tables["Forecast"]
+    forecast = tables["RepForecast"]
     assert forecast.cell(4, 3).protection.locked is False       # the target column takes input
     assert len(tables["StageFunnel"]._charts) == 1
 

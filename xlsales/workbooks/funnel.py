@@ -156,13 +156,13 @@ FORECAST = (
 
 
 def _team_sum(key, en, zh) -> Field:
-    return _f(key, en, zh, f"SUMIFS({{Forecast.{key}}},{{Forecast.team}},{{team}})", MONEY)
+    return _f(key, en, zh, f"SUMIFS({{RepForecast.{key}}},{{RepForecast.team}},{{team}})", MONEY)
 
 
 TEAM_FORECAST = (
     Field("team", "Team", "团队"),
-    _f("target", "Target (period)", "期间目标", 'IF(COUNTIFS({Forecast.team},{team},{Forecast.target},"<>")=0,"",'
-       "SUMIFS({Forecast.target},{Forecast.team},{team}))", MONEY),
+    _f("target", "Target (period)", "期间目标", 'IF(COUNTIFS({RepForecast.team},{team},{RepForecast.target},"<>")=0,"",'
+       "SUMIFS({RepForecast.target},{RepForecast.team},{team}))", MONEY),
     _team_sum("closed", "Closed won", "已成交"),
     _f("gap", "Gap", "业绩缺口", 'IF({target}="","",MAX({target}-{closed},0))', MONEY),
     _team_sum("pipeline", "Open pipeline due", "期内在途金额"),
@@ -204,7 +204,7 @@ TABLES = {
     "StageFunnel": ("funnel", FUNNEL, "A3", ("stage",)),
     "TeamFunnel": ("teams", TEAMS, "A3", ("team",)),
     "RepFunnel": ("reps", REPS, "A3", ("rep",)),
-    "Forecast": ("forecast", FORECAST, "A3", ("rep",)),
+    "RepForecast": ("forecast", FORECAST, "A3", ("rep",)),
     "TeamForecast": ("team_forecast", TEAM_FORECAST, "A3", ("team",)),
     "WatchList": ("watch", WATCH, "A3", ("id",)),
 }
@@ -230,12 +230,12 @@ HEADLINES = (
     ("SlippedDeals", "Slipped deals", "延期商机", "SUM({Deals.slipped})", COUNT),
     ("NotCredible", "Close date not credible (3+ pushes)", "改期≥3次", "SUM({Deals.not_credible})", COUNT),
     ("Bottleneck", "Bottleneck stage", "瓶颈阶段", None, None),
-    ("Target", "Target (period)", "期间目标", 'IF(COUNT({Forecast.target})=0,"",SUM({Forecast.target}))', MONEY),
-    ("Closed", "Closed won in period", "期内已成交", "SUM({Forecast.closed})", MONEY),
+    ("Target", "Target (period)", "期间目标", 'IF(COUNT({RepForecast.target})=0,"",SUM({RepForecast.target}))', MONEY),
+    ("Closed", "Closed won in period", "期内已成交", "SUM({RepForecast.closed})", MONEY),
     ("Gap", "Gap", "业绩缺口", 'IF(Target="","",MAX(Target-Closed,0))', MONEY),
-    ("PipelineDue", "Open pipeline due in period", "期内在途金额", "SUM({Forecast.pipeline})", MONEY),
-    ("Commit", "Commit", "承诺", "SUM({Forecast.commit})", MONEY),
-    ("BestCase", "Best case", "最佳情况", "SUM({Forecast.best_case})", MONEY),
+    ("PipelineDue", "Open pipeline due in period", "期内在途金额", "SUM({RepForecast.pipeline})", MONEY),
+    ("Commit", "Commit", "承诺", "SUM({RepForecast.commit})", MONEY),
+    ("BestCase", "Best case", "最佳情况", "SUM({RepForecast.best_case})", MONEY),
     ("ForecastTotal", "Forecast (closed + commit)", "预测（已成交+承诺）", "Closed+Commit", MONEY),
     ("Coverage", "Coverage of remaining target", "剩余目标覆盖率",
      'IF(Target="","",IF(Target-Closed<=0,"",PipelineDue/(Target-Closed)))', "0.00"),
@@ -361,12 +361,12 @@ def table_frames(result: FunnelResult, lang: str = "en") -> dict[str, pd.DataFra
         "StageFunnel": result.by_stage.rename(columns={"stage_no": "order"})[["order", "stage"]],
         "TeamFunnel": result.by_team[["team", "bottleneck"]],
         "RepFunnel": result.by_rep[["rep", "team", "bottleneck"]],
-        "Forecast": result.forecast[["rep", "team"]].assign(target=result.forecast["target"]),
+        "RepForecast": result.forecast[["rep", "team"]].assign(target=result.forecast["target"]),
     }
     frames["WatchList"] = watch_list(result, lang)
     frames["TeamForecast"] = result.forecast_by_team[["team"]]
     if result.forecast["target"].isna().all():
-        frames["Forecast"] = frames["Forecast"].drop(columns="target")  # keep targets typed by hand
+        frames["RepForecast"] = frames["RepForecast"].drop(columns="target")  # keep targets typed by hand
     return frames
 
 
