@@ -21,6 +21,7 @@ import json
 import multiprocessing
 import os
 import sys
+import time
 import zlib
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -60,6 +61,7 @@ class TaskResult:
     task: Task
     paths: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
 
 
 @dataclass
@@ -68,6 +70,7 @@ class BuildReport:
     errors: list[str]
     tasks: int
     manifest: Path | None = None
+    timings: list[tuple[str, str, float]] = field(default_factory=list)   # (kind, name, seconds) per task
 
     @property
     def ok(self) -> bool:
@@ -237,6 +240,7 @@ def _init(shared: Shared) -> None:
 def run_task(task: Task) -> TaskResult:
     shared = _SHARED
     result = TaskResult(task)
+    started = time.perf_counter()
     try:
         if task.kind == "workbook":
             result.paths.append(str(_workbook(shared, task.name)))
@@ -250,6 +254,7 @@ def run_task(task: Task) -> TaskResult:
             _rep_memos(shared, task.reps, result)
     except Exception as error:  # noqa: BLE001 - a task's failure is reported, the build goes on
         result.errors.append(f"{task.kind} {task.name}: {type(error).__name__}: {error}")
+    result.seconds = time.perf_counter() - started
     return result
 
 
@@ -283,6 +288,11 @@ def _memos(shared: Shared, items, folder: Path, result: TaskResult) -> None:
 
 def _rep_memos(shared: Shared, reps, result: TaskResult) -> None:
     rendered = []
+    if shared.memo.commission is not None and "statement" in shared.config.outputs.memos:
+        try:
+            suite.prime_statements(shared.memo, reps)
+        except Exception:  # noqa: BLE001 - then each rep tries on its own and reports its own failure
+            pass
     for rep in reps:
         try:
             items = suite.rep_items(shared.memo, rep, shared.config.outputs.memos)
@@ -367,7 +377,8 @@ def _run(shared: Shared, jobs: int, shard: tuple[int, int], progress: bool | Non
     paths = sorted(Path(p) for r in results for p in r.paths)
     errors = sorted(e for r in results for e in r.errors)
     manifest = _manifest(shared.out, paths, shard) if paths else None
-    return BuildReport(paths, errors, len(tasks), manifest)
+    timings = [(r.task.kind, r.task.name, r.seconds) for r in results]
+    return BuildReport(paths, errors, len(tasks), manifest, timings)
 
 
 def _heaviest_first(tasks: list[Task]) -> list[Task]:

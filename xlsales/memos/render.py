@@ -30,6 +30,7 @@ KINDS = ("monthly", "quarterly", "coaching", "statement")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
 _CHART_TOKEN = "XLSALESCHART{}END"
 _CHART_PARAGRAPH = re.compile(r"<p>XLSALESCHART(\w+)END</p>")
+_CHART_WORD = re.compile(r"XLSALESCHART(\w+)END")
 
 
 def md_escape(value):
@@ -88,11 +89,12 @@ def render_memo(context: dict, lang: str = "en", templates=None, pdf: bool = Fal
     kind = context["kind"]
     user_dir = str(templates) if templates is not None else None
     charts = charting.charts_for(context, lang)
-    md_env = environment(lang, user_dir, html=False)
-    chart_links = {name: Markup(f"![{md_escape(c.title)}]({stem}.{name}.svg)") for name, c in charts.items()}
-    markdown = md_env.get_template(f"{kind}.md.j2").render(context, chart=_chart_function(chart_links))
+    tokens = {name: Markup(_CHART_TOKEN.format(name)) for name in charts}
+    with_tokens = environment(lang, user_dir, html=False).get_template(f"{kind}.md.j2").render(
+        context, chart=_chart_function(tokens))
+    markdown = _CHART_WORD.sub(lambda m: f"![{md_escape(charts[m[1]].title)}]({stem}.{m[1]}.svg)", with_tokens)
     title = _title(markdown)
-    html = _html(context, kind, lang, user_dir, title, charts)
+    html = _html(context, kind, lang, user_dir, title, charts, with_tokens)
     return Memo(kind, title, markdown, html, charts)
 
 
@@ -108,7 +110,7 @@ def _figure(chart: charting.Chart) -> Markup:
         chart.title, chart.data_uri(), chart.width, chart.height)
 
 
-def _html(context, kind, lang, user_dir, title, charts) -> str:
+def _html(context, kind, lang, user_dir, title, charts, markdown_with_tokens: str) -> str:
     env = environment(lang, user_dir, html=True)
     figures = {name: _figure(c) for name, c in charts.items()}
     try:
@@ -118,10 +120,7 @@ def _html(context, kind, lang, user_dir, title, charts) -> str:
     if own is not None:
         body = Markup(own.render(context, chart=_chart_function(figures)))
     else:
-        tokens = {name: Markup(_CHART_TOKEN.format(name)) for name in charts}
-        md = environment(lang, user_dir, html=False).get_template(f"{kind}.md.j2").render(
-            context, chart=_chart_function(tokens))
-        converted = _markdown.render(md)
+        converted = _markdown.render(markdown_with_tokens)
         body = Markup(_CHART_PARAGRAPH.sub(lambda m: str(figures.get(m[1], "")), converted))
     page = env.get_template("page.html.j2")
     return page.render(title=title, body=body, kind=kind, lang=lang)

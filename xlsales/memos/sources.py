@@ -45,18 +45,21 @@ def company_funnel(result) -> dict:
     }
 
 
-def group_funnel(result, reps) -> dict | None:
-    """The funnel of a set of reps (a team, or one rep): stage counts summed, conversions recomputed."""
+def group_funnel(result, reps, picked: tuple | None = None) -> dict | None:
+    """The funnel of a set of reps (a team, or one rep): stage counts summed, conversions recomputed.
+
+    ``picked``: (stage rows, metric rows, forecast rows) of just these reps, when already selected."""
     reps = list(reps)
-    stages = result.stage_by_rep[result.stage_by_rep["rep"].isin(reps)]
+    if picked is None:
+        picked = tuple(frame[frame["rep"].isin(reps)]
+                       for frame in (result.stage_by_rep, result.by_rep, result.forecast))
+    stages, metrics, forecast = picked
     if stages.empty:
         return None
     summed = stages.groupby(["stage_no", "stage"], sort=True)[["reached", "open_deals", "open_amount"]].sum()
     summed = summed.reset_index().assign(conversion=np.nan)
     if len(reps) == 1:
         summed["conversion"] = stages.sort_values("stage_no")["conversion"].to_numpy()
-    metrics = result.by_rep[result.by_rep["rep"].isin(reps)]
-    forecast = result.forecast[result.forecast["rep"].isin(reps)]
     out = {"stages": _stage_rows(summed), "open": float(metrics["open_amount"].sum()),
            "weighted": float(metrics["weighted"].sum()),
            "stale": int(metrics["stale"].sum()), "slipped": int(metrics["slipped"].sum()),

@@ -63,6 +63,18 @@ class MemoInputs:
         t = [targets[r] for r in reps if r in targets]
         return (pd.concat(o) if o else no_orders), (pd.concat(t) if t else no_targets)
 
+    def funnel_of(self, reps) -> dict | None:
+        """The funnel of these reps, from the funnel analysis split by rep once."""
+        if self.funnel is None:
+            return None
+        if "funnel_by_rep" not in self._cache:
+            frames = (self.funnel.stage_by_rep, self.funnel.by_rep, self.funnel.forecast)
+            self._cache["funnel_by_rep"] = [dict(tuple(f.groupby("rep", sort=False))) for f in frames]
+            self._cache["funnel_empty"] = [f.iloc[:0] for f in frames]
+        picked = tuple(pd.concat([part[r] for r in reps if r in part]) if any(r in part for r in reps) else empty
+                       for part, empty in zip(self._cache["funnel_by_rep"], self._cache["funnel_empty"]))
+        return sources.group_funnel(self.funnel, reps, picked)
+
     def team_of(self, rep: str) -> list[str]:
         """The rep's team mates (the rep included), or just the rep when it has no team."""
         people = self.people()
@@ -131,8 +143,8 @@ def teams(inp: MemoInputs) -> list[str]:
 
 
 def team_items(inp: MemoInputs, team: str, kinds=KINDS) -> list[tuple[str, dict]]:
-    members = inp.people().loc[inp.people()["team"] == team, "rep"]
-    funnel = sources.group_funnel(inp.funnel, members) if inp.funnel is not None else None
+    members = inp.people().loc[inp.people()["team"] == team, "rep"].tolist()
+    funnel = inp.funnel_of(members)
     orders, targets = inp.subset(members)
     reps = inp.reps[inp.reps["rep"].isin(members)]
     items = []
@@ -148,10 +160,7 @@ def rep_items(inp: MemoInputs, rep: str, kinds=KINDS) -> list[tuple[str, dict]]:
     items = []
     if "coaching" in kinds and rep in inp.laggard_set():
         team = inp.team_of(rep)
-        funnel = peer_funnel = None
-        if inp.funnel is not None:
-            funnel = sources.group_funnel(inp.funnel, [rep])
-            peer_funnel = sources.group_funnel(inp.funnel, team)
+        funnel, peer_funnel = inp.funnel_of([rep]), inp.funnel_of(team)
         orders, targets = inp.subset(team)
         table = inp.pacing()
         items.append((f"coaching-{inp.month.label}-{safe_name(rep)}",
@@ -162,17 +171,33 @@ def rep_items(inp: MemoInputs, rep: str, kinds=KINDS) -> list[tuple[str, dict]]:
     return items
 
 
-def statement_item(inp: MemoInputs, rep: str) -> dict:
-    if "statement_lines" not in inp._cache:
+def prime_statements(inp: MemoInputs, reps) -> None:
+    """Pick out these reps' statement lines and word them in one go (wording line by line is the slow part)."""
+    cache = inp._cache.setdefault("statement_lines", {})
+    todo = [r for r in reps if r not in cache and r in inp.paid_set()]
+    if not todo:
+        return
+    if "lines_by_rep" not in inp._cache:
         pno = inp._pno()
         lines, measures = inp.commission.lines, inp.commission.measures
-        inp._cache["statement_lines"] = dict(tuple(lines[lines["pno"] == pno].groupby("rep", sort=False)))
+        inp._cache["lines_by_rep"] = dict(tuple(lines[lines["pno"] == pno].groupby("rep", sort=False)))
         inp._cache["statement_measures"] = dict(tuple(measures[measures["pno"] == pno].groupby("rep", sort=False)))
-    lines, measures = sources.statement_inputs(inp.commission, rep, inp._pno(), inp._cache["statement_lines"][rep],
-                                               inp._cache["statement_measures"][rep])
-    lines = sources.with_wording(lines, inp.commission.plan)
-    info = inp.people().set_index("rep").loc[rep].to_dict() if rep in set(inp.people()["rep"]) else {}
+    empty = inp.commission.lines.iloc[:0]
+    picked = pd.concat([inp._cache["lines_by_rep"].get(r, empty) for r in todo])
+    worded = sources.with_wording(picked, inp.commission.plan)
+    cache.update(dict(tuple(worded.groupby("rep", sort=False))))
+    for rep in todo:
+        cache.setdefault(rep, worded.iloc[:0])
+
+
+def statement_item(inp: MemoInputs, rep: str) -> dict:
+    prime_statements(inp, [rep])
     plan = inp.commission.plan
+    lines, measures = sources.statement_inputs(inp.commission, rep, inp._pno(), inp._cache["statement_lines"][rep],
+                                               inp._cache["statement_measures"].get(rep))
+    people = inp.people()
+    row = people[people["rep"] == rep]
+    info = row.iloc[0].to_dict() if len(row) else {}
     measures["mode"] = measures["measure"].map({m.key: m.mode for m in plan.measures})
     labels = {m.key: {"en": m.label("en"), "zh": m.label("zh")} for m in plan.measures}
     p = inp.month if plan.period == "month" else inp.quarter
