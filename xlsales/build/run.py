@@ -2,7 +2,7 @@
 
 1. Load and check every input first (a problem → InputFileError, nothing written).
 2. Compute the shared results once: the target plan, the funnel analysis, the commission payouts.
-3. Cut the work into tasks: one per workbook, the company memos, one per team, and chunks of reps
+3. Cut the work into tasks: one per workbook, the company memos, chunks of teams, and chunks of reps
    (coaching memo if behind the pace line, commission statement if paid). ``--shard I/N`` keeps the tasks
    this machine owns: company-level tasks go to shard 1, a team or a rep to shard ``crc32(name) % N + 1``,
    so shards are disjoint, together complete, and stable when other reps come and go.
@@ -37,6 +37,7 @@ from xlsales.memos.render import render_memo
 from xlsales.memos.write import check_formats, safe_name, write_atomic, write_memo
 
 REPS_PER_TASK = 25
+TEAMS_PER_TASK = 10
 
 
 @dataclass
@@ -51,9 +52,9 @@ class Shared:
 
 @dataclass(frozen=True)
 class Task:
-    kind: str                       # "workbook", "company", "team", "reps"
+    kind: str                       # "workbook", "company", "teams", "reps"
     name: str
-    reps: tuple[str, ...] = ()
+    reps: tuple[str, ...] = ()      # the reps, or for "teams" the teams, of the task
 
 
 @dataclass
@@ -210,7 +211,9 @@ def plan_tasks(shared: Shared, shard: tuple[int, int] = (1, 1)) -> list[Task]:
         if {"monthly", "quarterly"} & set(cfg.memos):
             tasks.append(Task("company", "company"))
     if cfg.by_team and "monthly" in cfg.memos:
-        tasks += [Task("team", t) for t in suite.teams(shared.memo) if shard_of(t, count) == index]
+        mine = [t for t in suite.teams(shared.memo) if shard_of(t, count) == index]
+        tasks += [Task("teams", f"teams-{i // TEAMS_PER_TASK + 1}", tuple(mine[i:i + TEAMS_PER_TASK]))
+                  for i in range(0, len(mine), TEAMS_PER_TASK)]
     if {"coaching", "statement"} & set(cfg.memos):
         mine = rep_shard(shared, shard)
         tasks += [Task("reps", f"reps-{i // REPS_PER_TASK + 1}", tuple(mine[i:i + REPS_PER_TASK]))
@@ -247,9 +250,14 @@ def run_task(task: Task) -> TaskResult:
         elif task.kind == "company":
             _memos(shared, suite.company_items(shared.memo, shared.config.outputs.memos),
                    shared.out / "memos", result)
-        elif task.kind == "team":
-            _memos(shared, suite.team_items(shared.memo, task.name, shared.config.outputs.memos),
-                   shared.out / "memos" / "teams", result)
+        elif task.kind == "teams":
+            items = []
+            for team in task.reps:
+                try:
+                    items += suite.team_items(shared.memo, team, shared.config.outputs.memos)
+                except Exception as error:  # noqa: BLE001 - one team's failure does not lose the others
+                    result.errors.append(f"team {team}: {type(error).__name__}: {error}")
+            _memos(shared, items, shared.out / "memos" / "teams", result)
         else:
             _rep_memos(shared, task.reps, result)
     except Exception as error:  # noqa: BLE001 - a task's failure is reported, the build goes on
@@ -382,7 +390,7 @@ def _run(shared: Shared, jobs: int, shard: tuple[int, int], progress: bool | Non
 
 
 def _heaviest_first(tasks: list[Task]) -> list[Task]:
-    weight = {"workbook": 0, "company": 1, "reps": 2, "team": 3}
+    weight = {"workbook": 0, "company": 1, "reps": 2, "teams": 3}
     return sorted(tasks, key=lambda t: weight[t.kind])
 
 

@@ -37,7 +37,7 @@ def build(config_file, jobs, shard, out_dir, quiet):
     report = run_build(config, jobs=jobs, shard=where, progress=False if quiet else None, shared=shared)
     for error in report.errors:
         click.echo(f"xlsales: failed: {error}", err=True)
-    if not quiet and sys.stdout.isatty():
+    if not quiet and sys.stdout.isatty() and len(report.paths) <= 40:
         for path in report.paths:
             click.echo(f"  {path}")
     click.echo(f"{'built' if report.ok else 'built with errors'}: {len(report.paths)} files from "
