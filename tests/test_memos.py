@@ -147,7 +147,19 @@ def test_coaching_memo_gap_causes_and_dated_actions_with_owners():
     assert all(a["owner"] in ("Bob", "Max") and a["due"] > date(2026, 7, 10) for a in actions)
     assert {a["code"] for a in actions} >= {"daily_pace", "stage_review", "clear_stale", "recommit_dates"}
     assert next(a for a in actions if a["code"] == "stage_review")["owner"] == "Max"
-    assert ctx["okma"]["objective"] == {"gap": 25_000, "due": date(2026, 7, 31), "target": 31_000}
+    assert ctx["okma"]["objective"] == {"gap": 25_000, "due": date(2026, 7, 31), "target": 31_000,
+                                        "next_target": None, "catch_up": None}
+
+
+def test_coaching_after_the_period_plans_the_next_one_with_the_gap_on_top():
+    ctx = coaching_context(_orders(), REPS, _targets(), period("2026-06"), "Bob")
+    assert ctx["period"]["closed"] and ctx["gap"] == 11_000
+    objective = ctx["okma"]["objective"]
+    assert (objective["next_target"], objective["catch_up"], objective["due"]) == (31_000, 42_000, date(2026, 7, 31))
+    assert ctx["okma"]["actions"][0]["amount"] == pytest.approx(42_000 / 31)
+    assert ctx["okma"]["measurement"]["weekly_pace"] == pytest.approx(42_000 / 31 * 7)
+    md = render_memo(ctx, "zh").markdown
+    assert "¥42,000" in md and "¥1,355" in md
 
 
 def test_statement_lines_add_up_to_commission():

@@ -79,13 +79,14 @@ def memo(kind, orders, reps, targets_book, opportunities, stages, plan_file, as_
 
 def _items(inp, kind, team, reps_wanted):
     from xlsales.memos import suite
+    from xlsales.memos.write import safe_name
     if kind in ("monthly", "quarterly"):
         if team is None:
             return suite.company_items(inp, (kind,))
         if kind == "monthly":
             return suite.team_items(inp, team, (kind,))
         from xlsales.memos.context import review_context
-        return [(f"quarterly-{inp.quarter.label}-team-{team}",
+        return [(f"quarterly-{inp.quarter.label}-team-{safe_name(team)}",
                  review_context(inp.orders, inp.reps, inp.targets, inp.quarter, scope=("team", team),
                                 company=inp.company))]
     reps = list(reps_wanted) or (inp.laggards() if kind == "coaching" else inp.paid_reps())
@@ -93,7 +94,7 @@ def _items(inp, kind, team, reps_wanted):
     for rep in reps:
         if kind == "coaching":
             from xlsales.memos.coaching import coaching_context
-            items.append((f"coaching-{inp.month.label}-{rep}",
+            items.append((f"coaching-{inp.month.label}-{safe_name(rep)}",
                           coaching_context(inp.orders, inp.reps, inp.targets, inp.month, rep, company=inp.company,
                                            table=inp.pacing())))
         else:

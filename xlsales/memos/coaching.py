@@ -71,7 +71,7 @@ def coaching_context(orders, reps, targets, p: Period, rep: str, funnel: dict | 
         "avg_deal": avg_deal,
         "funnel": fun,
         "causes": causes,
-        "okma": _okma(me, need, fun, causes, rep, manager, p, horizon_end),
+        "okma": _okma(me, need, fun, causes, rep, manager, p, horizon_end, _next_target(targets, rep, p, horizon_end)),
         "trend": trend(orders, targets, [rep], p),
     })
 
@@ -146,10 +146,27 @@ _ACTIONS = {
 }
 
 
-def _okma(me, need, fun, causes, rep, manager, p: Period, horizon_end) -> dict:
+def _next_target(targets, rep, p: Period, horizon_end) -> float | None:
+    """When the period is over: the rep's target for the next period, which the gap comes on top of."""
+    if p.days_left > 0:
+        return None
+    months = pd.to_datetime(targets["month"])
+    mine = targets[(targets["rep"] == rep) & (months > p.end) & (months <= horizon_end)]
+    return float(mine["target"].sum())
+
+
+def _okma(me, need, fun, causes, rep, manager, p: Period, horizon_end, next_target) -> dict:
+    """Objective, key results, measurement and actions. When the period is over, the plan is for the next
+    one: its target plus the gap carried over, at the daily pace that needs."""
     as_of = p.as_of
     owner = {"rep": rep, "manager": manager or rep}
-    actions = [{"code": "daily_pace", "owner": rep, "due": _due(as_of, 1), "amount": me["required_daily"]}]
+    required = me["required_daily"]
+    catch_up = None
+    if next_target is not None:
+        catch_up = next_target + float(me["gap"])
+        required = catch_up / max((horizon_end - p.end).days, 1)
+    actions = [{"code": "daily_pace", "owner": rep, "due": _due(as_of, 1), "amount": required,
+                "until": horizon_end.date()}]
     for cause in causes:
         if cause["code"] in _ACTIONS:
             code, role, days = _ACTIONS[cause["code"]]
@@ -161,9 +178,9 @@ def _okma(me, need, fun, causes, rep, manager, p: Period, horizon_end) -> dict:
         key_results.append({"code": "deals", "count": int(need), "due": horizon_end.date()})
     if fun and fun["coverage"] is not None:
         key_results.append({"code": "coverage", "value": DEFAULT_COVERAGE, "due": _due(as_of, 10)})
-    required = me["required_daily"]
     return {
-        "objective": {"gap": float(me["gap"]), "due": horizon_end.date(), "target": float(me["target"])},
+        "objective": {"gap": float(me["gap"]), "due": horizon_end.date(), "target": float(me["target"]),
+                      "next_target": next_target, "catch_up": catch_up},
         "key_results": key_results,
         "measurement": {"weekly_pace": float(required) * 7 if pd.notna(required) else None,
                         "daily_pace": float(required) if pd.notna(required) else None},
