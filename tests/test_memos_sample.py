@@ -125,3 +125,16 @@ def test_pdf_pages_render_and_hold_the_key_figures(world, tmp_path, lang):
     coaching = subprocess.run(["pdftotext", str(tmp_path / f"coaching-{inp.month.label}-{lag}.pdf"), "-"],
                               capture_output=True, text=True, check=True).stdout
     assert lag in coaching and "OKMA" in coaching
+
+
+def test_memos_from_the_targets_workbook_alone(world, tmp_path):
+    """What the ribbon's WRITE_MEMOS button runs: the workbook is the only input."""
+    from xlsales.excel.refresh import write_memos as ribbon_write_memos
+    company, plan, as_of, *_ = world
+    book = write_targets_workbook(plan, tmp_path / "目标.xlsx", as_of, lang="zh")
+    out = ribbon_write_memos(book, tmp_path / "memos")
+    monthly = (out / f"monthly-{as_of:%Y-%m}.md").read_text(encoding="utf-8")
+    assert "月度复盘" in monthly
+    year_target = plan.monthly.loc[plan.monthly["measure"] == "revenue", "target"].sum()
+    assert formatting.money(year_target) in monthly
+    assert list(out.glob("coaching-*.html"))

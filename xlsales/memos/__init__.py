@@ -9,3 +9,10 @@ def write_memos(*args, **kwargs):
     from xlsales.memos.suite import write_memos as write
 
     return write(*args, **kwargs)
+
+
+def write_memos_from_workbook(path, out_dir, **options):
+    """See ``xlsales.memos.from_workbook.write_memos_from_workbook`` (the ribbon's WRITE_MEMOS)."""
+    from xlsales.memos.from_workbook import write_memos_from_workbook as write
+
+    return write(path, out_dir, **options)
