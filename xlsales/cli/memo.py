@@ -1,6 +1,7 @@
 """``xlsales memo --kind monthly|quarterly|coaching|statement``: one kind of review memo from input files."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -67,7 +68,7 @@ def memo(kind, orders, reps, targets_book, opportunities, stages, plan_file, as_
         if unknown:
             raise InputError(f"--rep: {', '.join(unknown)} not in the reps file")
         items = _items(inp, kind, team, reps_wanted)
-        paths = render_and_write(items, out_dir, lang, chosen, templates)
+        paths = render_and_write(items, out_dir, lang, chosen, templates, progress=sys.stderr.isatty())
     except InputError as error:
         fail(error)
     if not items:

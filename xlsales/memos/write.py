@@ -71,9 +71,12 @@ def write_rendered(memos: list[tuple[str, Memo]], out_dir, formats=FORMATS) -> l
     return paths
 
 
-def render_and_write(items, out_dir, lang: str = "en", formats=FORMATS, templates=None) -> list[Path]:
-    """``items``: (stem, context) pairs → the written files."""
+def render_and_write(items, out_dir, lang: str = "en", formats=FORMATS, templates=None,
+                     progress: bool = False) -> list[Path]:
+    """``items``: (stem, context) pairs → the written files (``progress``: a bar, for a terminal)."""
+    from tqdm import tqdm
+
     formats = check_formats(formats)
     memos = [(stem, render_memo(context, lang, templates, pdf="pdf" in formats, stem=stem))
-             for stem, context in items]
+             for stem, context in tqdm(items, disable=not progress, unit="memo", desc="memos")]
     return write_rendered(memos, out_dir, formats)
