@@ -147,3 +147,9 @@ def test_deals_as_of_against_a_naive_replay(histories, as_of_day):
         else:
             assert row["closed_date"] == last["entered"]
             assert row["stage_entered"] == (last["entered"] if last["status"] == "won" else opens.iloc[-1]["entered"])
+
+
+def test_each_deal_is_with_a_customer_of_its_rep(company, opps):
+    sold = set(zip(company.orders["rep"], company.orders["customer"]))
+    with_orders = opps["rep"].isin(set(company.orders["rep"]))
+    assert all((r, c) in sold for r, c in zip(opps.loc[with_orders, "rep"], opps.loc[with_orders, "customer"]))

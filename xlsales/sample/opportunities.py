@@ -84,13 +84,12 @@ def _as_of_state(t: dict, as_of) -> dict:
     status = np.where(closed, np.where(reached == 5, "won", "lost"), "open")
     stage_no = np.where(closed, reached, np.where(stage_no == 5, 4, stage_no))
     stage_day = entered[np.arange(len(day)), stage_no - 1]
-    # The close date is pushed by a month each time it passes (late updaters a month after that).
-    final_day = np.where(closed, end_day, np.maximum(day, end_day))
-    overdue = np.maximum(np.minimum(final_day, day + 0 * final_day) - t["planned"], 0)
+    # The close date is pushed by a month each time it passes (late updaters a month after that);
+    # a closed deal shows every push up to its close.
     lag = np.where(t["late"], PUSH_DAYS, 0)
-    pushes = np.where(overdue - lag > 0, np.ceil((overdue - lag) / PUSH_DAYS), 0).astype(int)
+    pushes_so_far = np.ceil(np.maximum(day - t["planned"] - lag, 0) / PUSH_DAYS).astype(int)
     pushes_total = np.ceil(np.maximum(end_day - t["planned"], 0) / PUSH_DAYS).astype(int)
-    pushes = np.where(closed, pushes_total, np.minimum(pushes, pushes_total + 1))
+    pushes = np.where(closed, pushes_total, np.minimum(pushes_so_far, pushes_total + 1))
     expected = t["planned"] + pushes * PUSH_DAYS
     return dict(keep=keep, stage_no=stage_no, status=status, stage_day=stage_day, closed=closed,
                 end_day=end_day, pushes=pushes, expected=expected)
@@ -148,15 +147,22 @@ def sample_stage_events(company, as_of=None, lang: str = "en") -> pd.DataFrame:
 
 
 def _customers(company, t) -> np.ndarray:
+    """A customer the rep has sold to (from the orders), or any customer for a rep without orders."""
     orders = getattr(company, "orders", None)
     rng = np.random.default_rng(getattr(company, "seed", 7) * 1000 + 5)
     n = len(t["rep_of"])
-    if orders is not None and "customer" in orders and orders["customer"].notna().any():
-        by_rep = orders.dropna(subset=["customer"]).groupby("rep")["customer"].unique()
-        pool = np.asarray(orders["customer"].dropna().unique(), dtype=object)
-        reps = t["reps"]["rep"].to_numpy()[t["rep_of"]]
-        lists = by_rep.reindex(reps)
-        pick = rng.random(n)
-        return np.array([(c if isinstance(c, np.ndarray) and len(c) else pool)[int(u * len(c if isinstance(c, np.ndarray) and len(c) else pool))]
-                         for c, u in zip(lists, pick)], dtype=object)
-    return np.char.add("Customer ", (rng.integers(1, 400, n)).astype(str)).astype(object)
+    if orders is None or "customer" not in orders or not orders["customer"].notna().any():
+        return np.char.add("Customer ", (rng.integers(1, 400, n)).astype(str)).astype(object)
+    known = orders.dropna(subset=["customer"])
+    pool = np.asarray(known["customer"].unique(), dtype=object)
+    # Each rep's customers in order of first order, laid end to end; a deal picks one of its rep's.
+    pairs = known.drop_duplicates(["rep", "customer"])
+    rep_codes = pd.Categorical(pairs["rep"], categories=t["reps"]["rep"]).codes
+    order = np.argsort(rep_codes, kind="stable")
+    customers = pairs["customer"].to_numpy(dtype=object)[order]
+    counts = np.bincount(rep_codes[rep_codes >= 0], minlength=len(t["reps"]))
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]) + (rep_codes < 0).sum()
+    pick = rng.random(n)
+    count, start = counts[t["rep_of"]], starts[t["rep_of"]]
+    own = customers[np.minimum(start + (pick * count).astype(int), len(customers) - 1)]
+    return np.where(count > 0, own, pool[(pick * len(pool)).astype(int)])
