@@ -238,6 +238,8 @@ def build_template(lang: str = "en") -> openpyxl.Workbook:
         for f in fields:
             if f.kind == INPUT:
                 ws.cell(first_row, _column_of(ws, name, f.key, fields)).fill = INPUT_FILL
+    grid = sheets["grid"]   # the key only serves lookups (measure|rep): hidden, not removed
+    grid.column_dimensions[get_column_letter(_column_of(grid, "TargetGrid", "key", GRID))].hidden = True
     a.column_dimensions["A"].width = 46
     for col in "BCDEFGHIJKLMN":
         a.column_dimensions[col].width = 15
