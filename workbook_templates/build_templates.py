@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import importlib
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from xlsales.workbooks.binding import save_atomic
 
 KINDS = ("targets", "funnel", "commission")
 FOLDER = Path(__file__).resolve().parent
+# Templates carry a fixed date, so rebuilding an unchanged template gives the same bytes.
+STAMP = datetime(2026, 1, 1)
 
 
 def main() -> int:
@@ -24,7 +27,7 @@ def main() -> int:
         if not hasattr(module, "build_template"):
             continue
         for lang, name in (("en", f"{kind}.xlsx"), ("zh", f"{kind}.zh.xlsx")):
-            save_atomic(module.build_template(lang), FOLDER / name)
+            save_atomic(module.build_template(lang), FOLDER / name, stamp=STAMP)
             print(f"wrote {FOLDER / name}")
     return 0
 
