@@ -117,7 +117,7 @@ def test_one_reps_failure_is_reported_and_the_others_are_written(tmp_path):
 def test_memo_command_on_input_files(tmp_path):
     runner = CliRunner()
     data = tmp_path / "data"
-    assert runner.invoke(main, ["sample-data", "--out", str(data), "--reps", "12", "--months", "24"]).exit_code == 0
+    assert runner.invoke(main, ["sample-data", "--out", str(data), "--reps", "12", "--months", "30"]).exit_code == 0
     files = ["--orders", str(data / "orders.csv"), "--reps", str(data / "reps.csv")]
     out = tmp_path / "memos"
     result = runner.invoke(main, ["memo", "--kind", "monthly", *files, "--out", str(out), "--lang", "zh",
@@ -132,6 +132,13 @@ def test_memo_command_on_input_files(tmp_path):
     assert missing.exit_code == 2 and "--plan" in missing.output and not (tmp_path / "x").exists()
     unknown = runner.invoke(main, ["memo", "--kind", "coaching", *files, "--rep", "Nobody", "--out", str(out)])
     assert unknown.exit_code == 2 and "Nobody" in unknown.output
+    paid = runner.invoke(main, ["memo", "--kind", "statement", *files, "--plan", str(PLAN), "--out", str(out),
+                                "--format", "md"])
+    assert paid.exit_code == 0, paid.output
+    statements = list(out.glob("statement-*.md"))
+    assert statements and all("Commission statement" in p.read_text(encoding="utf-8") for p in statements)
+    team = runner.invoke(main, ["memo", "--kind", "quarterly", *files, "--team", "nope", "--out", str(out)])
+    assert team.exit_code == 2 and "--team" in team.output
 
 
 def test_example_config_is_valid():
