@@ -53,7 +53,9 @@ def test_money_and_dates_read_as_each_language_expects():
     assert formatting.money(-1234.5) == "-¥1,235"            # Excel ROUND: half away from zero
     assert formatting.money(2.675, 2) == "¥2.68"
     assert formatting.compact_money(1_234_567, "zh") == "123.5万"
-    assert formatting.compact_money(250_000_000, "zh") == "2.50亿"
+    assert formatting.compact_money(250_000_000, "zh") == "2.5亿"
+    assert formatting.compact_money(50_000_000, "zh") == "5,000万"
+    assert formatting.compact_money(-12_000, "en") == "-¥12K"
     assert formatting.compact_money(9_999, "zh") == "9,999元"
     assert formatting.compact_money(1_234_567, "en") == "¥1.23M"
     assert formatting.compact_money(12_340, "en") == "¥12.3K"

@@ -138,3 +138,22 @@ def test_memos_from_the_targets_workbook_alone(world, tmp_path):
     year_target = plan.monthly.loc[plan.monthly["measure"] == "revenue", "target"].sum()
     assert formatting.money(year_target) in monthly
     assert list(out.glob("coaching-*.html"))
+
+
+CHROMIUM = shutil.which("chromium-headless-shell") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium (Debian chromium-headless-shell) not installed")
+def test_html_renders_in_headless_chromium(world, tmp_path):
+    *_, inp = world
+    paths = render_and_write(suite.company_items(inp, ("monthly",)), tmp_path, "zh", ("html",))
+    page = paths[0].resolve().as_uri()
+    flags = ["--no-sandbox", "--disable-gpu", "--window-size=900,1400"]
+    dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", page], capture_output=True, text=True, timeout=120,
+                         check=True).stdout
+    review = suite.company_items(inp, ("monthly",))[0][1]
+    assert dom.count("<img") == 3 and "data:image/svg+xml;base64," in dom      # charts inline: self-contained
+    assert formatting.money(review["total"]["actual"]) in dom and "月度复盘" in dom
+    shot = tmp_path / "page.png"
+    subprocess.run([CHROMIUM, *flags, f"--screenshot={shot}", page], capture_output=True, timeout=120, check=True)
+    assert shot.stat().st_size > 20_000

@@ -1,7 +1,7 @@
 """Numbers and dates as a reader of the memo expects them, in English or Chinese.
 
 - money: ``¥1,234,567`` (whole yuan; ``decimals=2`` for statements, to the cent), negative ``-¥1,234``.
-- compact money for headlines: en ``¥1.23M`` / ``¥12.3K``; zh ``123.5万`` / ``1.23亿`` (万 = 10⁴, 亿 = 10⁸),
+- compact money for headlines: en ``¥1.23M`` / ``¥12.3K``; zh ``123.5万`` / ``1.23亿`` / ``5,000万`` (万 = 10⁴, 亿 = 10⁸),
   the way Chinese sales reports state big amounts.
 - percent: ``95.1%``; dates: en ``30 Jun 2026``, zh ``2026年6月30日``.
 
@@ -49,6 +49,12 @@ def money(x, decimals: int = 0) -> str:
     return f"-{text}" if value < 0 else text
 
 
+def _trim(value: float, places: int) -> str:
+    """``1,234.50`` → ``1,234.5``; ``5,000.0`` → ``5,000`` (short forms carry no trailing zeros)."""
+    text = f"{value:,.{places}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def compact_money(x, lang: str = "en") -> str:
     """Short form for headlines and charts: 万/亿 in Chinese, K/M/B in English; small amounts in full."""
     if _missing(x):
@@ -58,11 +64,11 @@ def compact_money(x, lang: str = "en") -> str:
     if lang == "zh":
         for size, unit, places in ((1e8, "亿", 2), (1e4, "万", 1)):
             if value >= size:
-                return f"{sign}{round_half_away(value / size, places):,.{places}f}{unit}"
+                return f"{sign}{_trim(round_half_away(value / size, places), places)}{unit}"
     else:
         for size, unit, places in ((1e9, "B", 2), (1e6, "M", 2), (1e3, "K", 1)):
             if value >= size:
-                return f"{sign}{CURRENCY}{round_half_away(value / size, places):,.{places}f}{unit}"
+                return f"{sign}{CURRENCY}{_trim(round_half_away(value / size, places), places)}{unit}"
     return f"{sign}{money(value)}" if lang != "zh" else f"{sign}{number(value)}元"
 
 
