@@ -159,6 +159,8 @@ def test_coaching_after_the_period_plans_the_next_one_with_the_gap_on_top():
     objective = ctx["okma"]["objective"]
     assert (objective["next_target"], objective["catch_up"], objective["due"]) == (31_000, 42_000, date(2026, 7, 31))
     assert ctx["okma"]["actions"][0]["amount"] == pytest.approx(42_000 / 31)
+    assert ctx["okma"]["key_results"][0]["amount"] == 42_000
+    assert ctx["deals_needed"] == deals_needed(42_000, 1.0, 20_000)          # orders of Bob's average size
     assert ctx["okma"]["measurement"]["weekly_pace"] == pytest.approx(42_000 / 31 * 7)
     md = render_memo(ctx, "zh").markdown
     assert "¥42,000" in md and "¥1,355" in md

@@ -47,7 +47,11 @@ def coaching_context(orders, reps, targets, p: Period, rep: str, funnel: dict | 
     peer_fun = funnel_summary(peer_funnel, float(peers["target"].sum()), float(peers["actual"].sum()))
     win_rate, avg_deal, basis = _deal_basis(fun, mine)
     gap = float(me["gap"])
-    need = deals_needed(gap, win_rate, avg_deal) if avg_deal > 0 else None
+    horizon_end = p.end if p.days_left > 0 else (p.end + pd.offsets.MonthEnd(1 if p.kind == "month" else 3))
+    next_target = _next_target(targets, rep, p, horizon_end)
+    # Deals to win: for the gap while the period runs; after it, for the next target plus the gap.
+    to_book = gap if next_target is None else gap + next_target
+    need = deals_needed(to_book, win_rate, avg_deal) if avg_deal > 0 else None
     causes = _causes(me, mine, peer_stats.drop(index=rep, errors="ignore"), fun, peer_fun, win_rate)
     manager = me["manager"] or None
     horizon_end = p.end if p.days_left > 0 else (p.end + pd.offsets.MonthEnd(1 if p.kind == "month" else 3))
@@ -71,7 +75,7 @@ def coaching_context(orders, reps, targets, p: Period, rep: str, funnel: dict | 
         "avg_deal": avg_deal,
         "funnel": fun,
         "causes": causes,
-        "okma": _okma(me, need, fun, causes, rep, manager, p, horizon_end, _next_target(targets, rep, p, horizon_end)),
+        "okma": _okma(me, need, fun, causes, rep, manager, p, horizon_end, next_target),
         "trend": trend(orders, targets, [rep], p),
     })
 
@@ -173,7 +177,8 @@ def _okma(me, need, fun, causes, rep, manager, p: Period, horizon_end, next_targ
             actions.append({"code": code, "owner": owner[role], "due": _due(as_of, days), **{
                 k: v for k, v in cause.items() if k != "code"}})
     actions.append({"code": "weekly_checkin", "owner": owner["manager"], "due": _due(as_of, 5)})
-    key_results = [{"code": "close_gap", "amount": float(me["gap"]), "due": horizon_end.date()}]
+    key_results = [{"code": "close_gap", "amount": float(me["gap"]) if catch_up is None else catch_up,
+                    "due": horizon_end.date()}]
     if need is not None and need > 0:
         key_results.append({"code": "deals", "count": int(need), "due": horizon_end.date()})
     if fun and fun["coverage"] is not None:
