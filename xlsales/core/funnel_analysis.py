@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from xlsales.core.pacing import deals_needed_array
 from xlsales.core.funnel import conversion_rates, coverage, velocity, weighted_amounts
 from xlsales.core.stages import complete_stages
 from xlsales.errors import InputError
@@ -259,15 +260,6 @@ def forecast_by_team(forecast: pd.DataFrame, team_metrics: pd.DataFrame) -> pd.D
     out["deals_needed"] = deals_needed_array(out["gap"], out["win_rate"], out["avg_deal"])
     return out.reset_index()[["team", "target", "closed", "gap", "pipeline", "weighted", "commit", "best_case",
                               "forecast", "coverage", "win_rate", "avg_deal", "deals_needed"]]
-
-
-def deals_needed_array(gap, win_rate, avg_deal) -> np.ndarray:
-    """DEALS_NEEDED's rule (ceiling of gap ÷ (win rate × average deal)) on arrays; NaN where the gap
-    is unknown or the rep has no win rate or deal size yet."""
-    gap, wr, avg = (np.asarray(x, dtype=float) for x in (gap, win_rate, avg_deal))
-    ok = ~np.isnan(gap) & (wr > 0) & (avg > 0)
-    per_deal = np.where(ok, wr * avg, 1.0)
-    return np.where(ok, np.ceil(np.maximum(gap, 0) / per_deal - 1e-9).clip(min=0), np.nan)
 
 
 # ------------------------------------------------------------------------------- everything

@@ -50,7 +50,26 @@ def deals_needed(gap, win_rate, avg_deal) -> float:
         raise InputError(f"win_rate: must be above 0 and at most 1, got {win_rate:g}")
     if avg_deal <= 0:
         raise InputError(f"avg_deal: must be > 0, got {avg_deal:g}")
-    return float(math.ceil(max(gap, 0.0) / (win_rate * avg_deal) - _EPS))
+    return float(ceil_deals(max(gap, 0.0) / (win_rate * avg_deal)))
+
+
+def ceil_deals(x):
+    """Whole deals to cover ``x`` deals' worth: the ceiling, except that binary noise just above a whole
+    number (8 531 772.63 / 0.01 = 853 177 263.0000001) does not add a deal. The allowance is relative
+    (10⁻¹²), so it stays far below any real fraction of a deal at every size; the funnel workbook's
+    formula is ROUNDUP(x − MAX(1E-9, ABS(x)·1E-12), 0)."""
+    x = np.asarray(x, dtype=float)
+    out = np.ceil(x - np.maximum(_EPS, np.abs(x) * 1e-12))
+    return float(out) if out.ndim == 0 else out
+
+
+def deals_needed_array(gap, win_rate, avg_deal) -> np.ndarray:
+    """DEALS_NEEDED's rule on arrays; NaN where the gap is unknown or there is no win rate or deal
+    size yet (instead of an error per row)."""
+    gap, wr, avg = (np.asarray(x, dtype=float) for x in (gap, win_rate, avg_deal))
+    ok = ~np.isnan(gap) & (wr > 0) & (avg > 0)
+    per_deal = np.where(ok, wr * avg, 1.0)
+    return np.where(ok, np.clip(ceil_deals(np.maximum(gap, 0) / per_deal), 0, None), np.nan)
 
 
 # ---------------------------------------------------------------------------------------------

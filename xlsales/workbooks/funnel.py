@@ -151,7 +151,7 @@ FORECAST = (
     _f("avg_deal", "Average deal", "平均单额", 'INDEX({RepFunnel.avg_deal},MATCH({rep},{RepFunnel.rep},0))', MONEY),
     _f("deals_needed", "Deals needed", "所需商机数",
        'IF({gap}="","",IF({win_rate}="","",IF({avg_deal}="","",IF({win_rate}*{avg_deal}<=0,"",'
-       'MAX(0,ROUNDUP({gap}/({win_rate}*{avg_deal})-1E-9,0))))))', COUNT),
+       'MAX(0,ROUNDUP({gap}/({win_rate}*{avg_deal})-MAX(1E-9,ABS({gap}/({win_rate}*{avg_deal}))*1E-12),0))))))', COUNT),
 )
 
 
@@ -241,7 +241,7 @@ HEADLINES = (
      'IF(Target="","",IF(Target-Closed<=0,"",PipelineDue/(Target-Closed)))', "0.00"),
     ("DealsNeeded", "Deals needed to close the gap", "弥补缺口所需商机数",
      'IF(Gap="","",IF(WinRate="","",IF(AvgDeal="","",IF(WinRate*AvgDeal<=0,"",'
-     'MAX(0,ROUNDUP(Gap/(WinRate*AvgDeal)-1E-9,0))))))', COUNT),
+     'MAX(0,ROUNDUP(Gap/(WinRate*AvgDeal)-MAX(1E-9,ABS(Gap/(WinRate*AvgDeal))*1E-12),0))))))', COUNT),
 )
 
 
