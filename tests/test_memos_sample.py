@@ -22,7 +22,9 @@ from xlsales.memos.write import render_and_write
 from xlsales.sample import sample_company
 from xlsales.sample.opportunities import sample_opportunities
 from xlsales.workbooks.commission import run_commission
-from xlsales.workbooks.targets import plan_from_orders, read_monthly_targets, write_targets_workbook
+from xlsales.workbooks.binding import name_cell, read_table
+from xlsales.workbooks.targets import PACING, plan_from_orders, read_monthly_targets, write_targets_workbook
+from recalc import error_cells, recalculate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -157,3 +159,23 @@ def test_html_renders_in_headless_chromium(world, tmp_path):
     shot = tmp_path / "page.png"
     subprocess.run([CHROMIUM, *flags, f"--screenshot={shot}", page], capture_output=True, timeout=120, check=True)
     assert shot.stat().st_size > 20_000
+
+
+def test_memo_year_figures_equal_the_recalculated_targets_workbook(world, tmp_path):
+    """The numbers in the memo are the numbers Excel (here LibreOffice) shows in the Pacing sheet."""
+    company, plan, as_of, *_, inp = world
+    book = write_targets_workbook(plan, tmp_path / "targets.xlsx", as_of)
+    values = recalculate(book, tmp_path / "recalc")
+    assert error_cells(values) == []
+    sheet = read_table(values, "Pacing", PACING)
+    sheet = sheet[sheet["measure"] == "revenue"].set_index("rep")
+    year = Period("year", pd.Timestamp(as_of.year, 1, 1), pd.Timestamp(as_of.year, 12, 31), as_of)
+    mine = rep_pacing(inp.orders, inp.targets, inp.people(), year).set_index("rep").loc[sheet.index]
+    for memo_key, sheet_key in (("target", "target"), ("expected", "expected"), ("actual", "actual"),
+                                ("gap", "gap"), ("landing", "run_rate"), ("required_daily", "daily_pace")):
+        assert mine[memo_key].round(2).tolist() == pytest.approx(
+            pd.to_numeric(sheet[sheet_key]).round(2).tolist(), abs=0.01), memo_key
+    behind_text = name_cell(values, "StatusBehind").value
+    assert mine["below_pace"].tolist() == (sheet["status"] == behind_text).tolist()
+    review = suite.company_items(inp, ("monthly",))[0][1]
+    assert review["year"]["actual"] == pytest.approx(pd.to_numeric(sheet["actual"]).sum(), abs=0.01)
