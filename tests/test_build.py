@@ -144,3 +144,13 @@ def test_memo_command_on_input_files(tmp_path):
 def test_example_config_is_valid():
     config = load_config(ROOT / "examples" / "build.yaml")
     assert config.inputs.sample is not None and config.path(config.plan.commission).is_file()
+
+
+def test_pdf_only_for_the_kinds_asked(tmp_path):
+    config = load_config(_config(tmp_path, formats=["md", "pdf"], pdf_for=["monthly"], by_team=False,
+                                 memos=["monthly", "statement"]))
+    report = build(config)
+    assert report.ok, report.errors
+    pdfs = [p for p in report.paths if p.suffix == ".pdf"]
+    assert [p.name for p in pdfs] == ["monthly-2026-06.pdf"]
+    assert any(p.name.startswith("statement-") and p.suffix == ".md" for p in report.paths)

@@ -18,6 +18,7 @@ the outputs. Relative paths are read from the config file's folder. See docs/mem
       workbooks: [targets, funnel, commission]
       memos: [monthly, quarterly, coaching, statement]
       formats: [md, html, pdf]
+      pdf_for: [monthly, quarterly, coaching]   # which memo kinds get a PDF (default: all)
       by_team: true
       templates: my-templates                 # optional folder overriding shipped memo templates
 """
@@ -82,6 +83,8 @@ class Outputs(_Strict):
     workbooks: list[Literal["targets", "funnel", "commission"]] = list(WORKBOOKS)
     memos: list[Literal["monthly", "quarterly", "coaching", "statement"]] = list(MEMOS)
     formats: list[Literal["md", "html", "pdf"]] = ["md", "html"]
+    # Memo kinds that also get a PDF when formats has pdf (a PDF costs ~0.15 s; 1 000 statements add minutes).
+    pdf_for: list[Literal["monthly", "quarterly", "coaching", "statement"]] = list(MEMOS)
     by_team: bool = True
     templates: Path | None = None
 

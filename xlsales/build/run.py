@@ -320,8 +320,10 @@ def _write(shared: Shared, rendered, result: TaskResult) -> None:
     formats = check_formats(shared.config.outputs.formats)
     for stem, folder, memo in rendered:
         result.paths += [str(p) for p in write_memo(memo, folder, stem, formats)]
-    if "pdf" in formats and rendered:
-        _pdfs(rendered, result)
+    wanted = set(shared.config.outputs.pdf_for)
+    printable = [r for r in rendered if r[2].kind in wanted]
+    if "pdf" in formats and printable:
+        _pdfs(printable, result)
 
 
 def _pdfs(rendered, result: TaskResult) -> None:
