@@ -52,6 +52,20 @@ def test_bad_input_file_is_reported_by_row_and_column_and_nothing_is_written(tmp
     assert not (tmp_path / "out").exists()
 
 
+def test_period_names_the_month_or_quarter(tmp_path):
+    path = _config(tmp_path)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del data["as_of"]
+    data["period"] = "2026-Q1"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    shared = prepare(load_config(path))
+    assert shared.memo.month.label == "2026-03" and str(shared.memo.month.as_of.date()) == "2026-03-31"
+    data["period"] = "2026-13"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(InputFileError, match="period"):
+        load_config(path)
+
+
 def test_shard_argument():
     assert parse_shard("2/4") == (2, 4) and parse_shard(None) == (1, 1)
     for bad in ("0/2", "3/2", "x"):

@@ -4,6 +4,7 @@ the outputs. Relative paths are read from the config file's folder. See docs/mem
     company: Sample Co
     language: zh                 # zh or en
     as_of: 2026-06-30            # the day the figures are taken; default: the last order's date
+    period: 2026-06              # or name the month (2026-06) or quarter (2026-Q2): as_of = its last day
     inputs:
       orders: data/orders.csv    # or `sample: {seed: 7, reps: 40}` for the built-in sample company
       reps: data/reps.csv
@@ -93,6 +94,7 @@ class BuildConfig(_Strict):
     company: str = ""
     language: Literal["en", "zh"] = "en"
     as_of: date | None = None
+    period: str | None = Field(None, pattern=r"^\d{4}-(0?[1-9]|1[0-2]|[Qq][1-4])$")  # 2026-06 or 2026-Q2
     inputs: Inputs
     plan: PlanSection = PlanSection()
     outputs: Outputs = Outputs()

@@ -157,6 +157,9 @@ def prepare(config: BuildConfig) -> Shared:
     from xlsales.workbooks.targets import plan_from_orders
 
     as_of = pd.Timestamp(config.as_of) if config.as_of else data.get("as_of")
+    if config.period and not config.as_of:
+        from xlsales.memos.periods import period as parse_period
+        as_of = parse_period(config.period).end
     t = config.plan.targets
     measure_options = {k: v for k, v in (("growth", t.growth), ("method", t.method)) if v is not None}
     settings = {"measures": tuple(MeasurePlan(m, round_to=DEFAULT_ROUND_TO[m], **measure_options) for m in MEASURES)}
