@@ -168,3 +168,17 @@ def test_pdf_only_for_the_kinds_asked(tmp_path):
     pdfs = [p for p in report.paths if p.suffix == ".pdf"]
     assert [p.name for p in pdfs] == ["monthly-2026-06.pdf"]
     assert any(p.name.startswith("statement-") and p.suffix == ".md" for p in report.paths)
+
+
+def test_outputs_the_inputs_cannot_give_are_named(tmp_path):
+    runner = CliRunner()
+    data = tmp_path / "data"
+    assert runner.invoke(main, ["sample-data", "--out", str(data), "--reps", "8", "--months", "30"]).exit_code == 0
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump({
+        "inputs": {"orders": "data/orders.csv", "reps": "data/reps.csv"},
+        "outputs": {"dir": "out", "workbooks": ["funnel"], "memos": ["monthly", "statement"], "formats": ["md"]}}))
+    result = runner.invoke(main, ["build", str(tmp_path / "c.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "skipped funnel: no inputs.opportunities" in result.output
+    assert "skipped statement: no plan.commission" in result.output
+    assert list((tmp_path / "out" / "memos").glob("monthly-*.md"))

@@ -72,6 +72,7 @@ class BuildReport:
     tasks: int
     manifest: Path | None = None
     timings: list[tuple[str, str, float]] = field(default_factory=list)   # (kind, name, seconds) per task
+    skipped: list[str] = field(default_factory=list)   # outputs the config asks for but the inputs cannot give
 
     @property
     def ok(self) -> bool:
@@ -222,6 +223,18 @@ def plan_tasks(shared: Shared, shard: tuple[int, int] = (1, 1)) -> list[Task]:
         tasks += [Task("reps", f"reps-{i // REPS_PER_TASK + 1}", tuple(mine[i:i + REPS_PER_TASK]))
                   for i in range(0, len(mine), REPS_PER_TASK)]
     return tasks
+
+
+_WHY_NOT = {"targets": "inputs.targets names an approved targets workbook, so none is planned here",
+            "funnel": "no inputs.opportunities", "commission": "no plan.commission",
+            "statement": "no plan.commission"}
+
+
+def skipped_outputs(shared: Shared) -> list[str]:
+    cfg = shared.config.outputs
+    have = {"targets": shared.config.inputs.targets is None, "funnel": shared.funnel_book is not None,
+            "commission": shared.memo.commission is not None, "statement": shared.memo.commission is not None}
+    return [f"{name}: {_WHY_NOT[name]}" for name in [*cfg.workbooks, *cfg.memos] if not have.get(name, True)]
 
 
 def rep_shard(shared: Shared, shard: tuple[int, int]) -> list[str]:
@@ -391,7 +404,7 @@ def _run(shared: Shared, jobs: int, shard: tuple[int, int], progress: bool | Non
     errors = sorted(e for r in results for e in r.errors)
     manifest = _manifest(shared.out, paths, shard) if paths else None
     timings = [(r.task.kind, r.task.name, r.seconds) for r in results]
-    return BuildReport(paths, errors, len(tasks), manifest, timings)
+    return BuildReport(paths, errors, len(tasks), manifest, timings, skipped_outputs(shared))
 
 
 def _heaviest_first(tasks: list[Task]) -> list[Task]:

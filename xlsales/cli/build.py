@@ -35,6 +35,8 @@ def build(config_file, jobs, shard, out_dir, quiet):
     except InputError as error:
         fail(error)
     report = run_build(config, jobs=jobs, shard=where, progress=False if quiet else None, shared=shared)
+    for note in report.skipped:
+        click.echo(f"xlsales: skipped {note}", err=True)
     for error in report.errors:
         click.echo(f"xlsales: failed: {error}", err=True)
     if not quiet and sys.stdout.isatty() and len(report.paths) <= 40:
