@@ -1,4 +1,8 @@
-"""``xlsales demo``: the whole job on the built-in sample company."""
+"""``xlsales demo``: the whole job on the built-in sample company.
+
+It writes the sample company's input files, then runs exactly what ``xlsales build`` runs on them
+(targets, funnel and commission workbooks, memos), and prints a short summary of each.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,18 +10,21 @@ from pathlib import Path
 import click
 import pandas as pd
 
+from xlsales.build.config import BuildConfig
+from xlsales.build.run import build, prepare
 from xlsales.cli import fail, main
 from xlsales.cli.common import LANG_OPTION
 from xlsales.cli.display import text_table
 from xlsales.cli.inputs import write_tables
 from xlsales.cli.targets import format_summary
+from xlsales.core.decomposition import pacing
 from xlsales.errors import InputError
-from xlsales.io.plan import example_plan
+from xlsales.io.plan import example_plan_path
 from xlsales.sample import sample_company
 from xlsales.sample.opportunities import sample_opportunities
-from xlsales.workbooks.commission import commission_report
-from xlsales.workbooks.funnel import HEADLINES, funnel_report
-from xlsales.workbooks.targets import region_summary, targets_report
+from xlsales.workbooks.commission import summary as commission_summary
+from xlsales.workbooks.funnel import HEADLINES
+from xlsales.workbooks.targets import region_summary
 
 
 @main.command()
@@ -36,52 +43,52 @@ def demo(out_dir, lang):
         click.echo(f"  {line}")
 
 
-def _listing(paths: list[Path], out_dir: Path, lang: str) -> list[str]:
-    """Files at the top of ``out_dir`` one by one; a sub-folder's files as one line with their count."""
-    lines, folders = [], {}
-    for path in paths:
-        relative = Path(path).relative_to(out_dir)
-        if len(relative.parts) > 2 or (len(relative.parts) == 2 and relative.parts[0] != "inputs"):
-            folders.setdefault(out_dir / relative.parts[0], []).append(path)
-        else:
-            lines.append(str(path))
-    for folder, files in folders.items():
-        lines.append(f"{folder}/ ({len(files)} {'个文件' if lang == 'zh' else 'files'})")
-    return lines
+def demo_config(inputs: dict[str, Path], out_dir: Path, lang: str, as_of) -> BuildConfig:
+    """The build config the demo runs: the sample files, the example plan, every output."""
+    return BuildConfig.model_validate({
+        "company": "示例公司" if lang == "zh" else "Sample Co", "language": lang, "as_of": as_of.date(),
+        "inputs": {kind: str(path) for kind, path in inputs.items()},
+        "plan": {"commission": str(example_plan_path(lang))},
+        "outputs": {"dir": str(out_dir), "formats": ["md", "html", "pdf"], "pdf_for": ["monthly", "quarterly"]},
+    })
 
 
 def run_demo(out_dir: Path, lang: str = "en", echo=print) -> list[Path]:
     zh = lang == "zh"
     company = sample_company()
-    opportunities = sample_opportunities(company, lang=lang)
-    tables = {"reps": company.reps, "orders": company.orders, "opportunities": opportunities}
+    tables = {"reps": company.reps, "orders": company.orders,
+              "opportunities": sample_opportunities(company, lang=lang)}
     written = write_tables(tables, out_dir / "inputs", "csv", lang)
+    inputs = {Path(p).stem: Path(p) for p in written}
+    shared = prepare(demo_config(inputs, out_dir, lang, company.as_of))
+    report = build(shared.config, jobs=1, shared=shared)
+    if report.errors:
+        raise InputError("the demo build failed: " + "; ".join(report.errors))
 
-    path, plan, pace = targets_report(company.orders, company.reps, out_dir / "targets.xlsx", lang=lang)
-    written.append(path)
+    as_of = shared.memo.month.as_of
     echo(("\n目标与进度（销售额，截至 {:%Y-%m-%d}）" if zh else "\nTargets and pace (revenue, as of {:%Y-%m-%d})")
-         .format(pace.attrs["as_of"]))
-    echo(format_summary(region_summary(plan, pace), lang))
-
-    paths, headlines = funnel_report(company, out_dir, lang, as_of=company.as_of, targets=plan.monthly)
-    written += paths
-    echo("\n销售漏斗" if zh else "\nFunnel")
-    echo(text_table(("指标", "数值") if zh else ("Metric", "Value"), _headline_rows(headlines, lang)))
-
-    period = f"{company.as_of:%Y-%m}"
-    paths, payouts = commission_report(company, example_plan(lang), plan.monthly, period, out_dir, lang)
-    written += paths
-    echo((f"\n提成（{period}，前五名）" if zh else f"\nCommission ({period}, top five)"))
-    echo(text_table(("销售代表", "提成", "奖励", "实发") if zh else ("Rep", "Commission", "Awards", "Payout"),
-                    [(r.rep, f"{r.commission:,.2f}", f"{r.awards:,.2f}", f"{r.payout:,.2f}")
-                     for r in payouts.head(5).itertuples()]))
-    return written
+         .format(as_of))
+    echo(format_summary(region_summary(shared.plan, pacing(shared.plan, as_of)), lang))
+    if shared.funnel_book is not None:
+        echo("\n销售漏斗" if zh else "\nFunnel")
+        echo(text_table(("指标", "数值") if zh else ("Metric", "Value"),
+                        _headline_rows(shared.funnel_book.summary, lang)))
+    if shared.memo.commission is not None:
+        payouts = commission_summary(shared.memo.commission)
+        period = max(payouts["period"].astype(str), default="")
+        echo(f"\n提成（{period}，前五名）" if zh else f"\nCommission ({period}, top five)")
+        echo(text_table(("销售代表", "提成", "奖励", "实发") if zh else ("Rep", "Commission", "Awards", "Payout"),
+                        [(r.rep, f"{r.commission:,.2f}", f"{r.awards:,.2f}", f"{r.payout:,.2f}")
+                         for r in payouts[payouts["period"].astype(str) == period].head(5).itertuples()]))
+    return written + [p for p in report.paths if p.name != "manifest.json"] + (
+        [report.manifest] if report.manifest else [])
 
 
 # The funnel figures the demo prints, and how each is shown.
 SHOWN = (("open_pipeline", "money"), ("weighted_pipeline", "money"), ("win_rate", "share"),
-         ("avg_deal", "money"), ("cycle_days", "days"), ("stale_deals", "count"), ("slipped_deals", "count"),
+         ("avg_deal", "money"), ("cycle_days", "count"), ("stale_deals", "count"), ("slipped_deals", "count"),
          ("bottleneck", "text"), ("gap", "money"), ("coverage", "times"), ("deals_needed", "count"))
+FORMATS = {"money": "{:,.0f}", "count": "{:,.0f}", "share": "{:.1%}", "times": "{:.2f}×", "text": "{}"}
 
 
 def _headline_rows(headlines: pd.DataFrame, lang: str) -> list[tuple[str, str]]:
@@ -91,17 +98,21 @@ def _headline_rows(headlines: pd.DataFrame, lang: str) -> list[tuple[str, str]]:
     for metric, kind in SHOWN:
         value = values.get(metric)
         label = labels.get("".join(part.title() for part in metric.split("_")), metric)
-        if value is None or (isinstance(value, float) and value != value):
-            text = "–"
-        elif kind == "money":
-            text = f"{value:,.0f}"
-        elif kind == "share":
-            text = f"{value:.1%}"
-        elif kind == "times":
-            text = f"{value:.2f}×"
-        elif kind in ("count", "days"):
-            text = f"{value:,.0f}"
-        else:
-            text = str(value)
-        rows.append((label, text))
+        missing = value is None or (isinstance(value, float) and value != value)
+        rows.append((label, "–" if missing else FORMATS[kind].format(value)))
     return rows
+
+
+def _listing(paths: list[Path], out_dir: Path, lang: str) -> list[str]:
+    """Files at the top of ``out_dir`` and in inputs/ and workbooks/ one by one; other folders as one
+    line each with their file count."""
+    lines, folders = [], {}
+    for path in paths:
+        relative = Path(path).relative_to(out_dir)
+        if len(relative.parts) == 1 or (len(relative.parts) == 2 and relative.parts[0] in ("inputs", "workbooks")):
+            lines.append(str(path))
+        else:
+            folders.setdefault(out_dir / relative.parts[0], []).append(path)
+    for folder, files in folders.items():
+        lines.append(f"{folder}/ ({len(files)} {'个文件' if lang == 'zh' else 'files'})")
+    return lines
