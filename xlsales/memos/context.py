@@ -17,8 +17,7 @@ import numpy as np
 import pandas as pd
 
 from xlsales.core.funnel import funnel_conversion, pipeline_coverage
-from xlsales.core.decomposition import elapsed_shares
-from xlsales.core.pacing import attainment, required_pace, run_rate
+from xlsales.core.pacing import attainment, month_elapsed_share, pace_columns, required_pace, run_rate
 from xlsales.errors import InputError
 from xlsales.memos.periods import Period
 
@@ -55,17 +54,6 @@ def in_scope(roster_: pd.DataFrame, scope: tuple[str, str] | None) -> pd.DataFra
     return roster_[roster_[column] == str(value)]
 
 
-def month_elapsed(months: pd.Series, as_of: pd.Timestamp) -> np.ndarray:
-    """Share of each month gone by at the end of ``as_of`` (the targets workbook's ``elapsed_shares``)."""
-    months = pd.to_datetime(pd.Series(months))
-    years, numbers = months.dt.year.to_numpy(), months.dt.month.to_numpy()
-    out = np.zeros(len(months))
-    for year in np.unique(years):
-        mask = years == year
-        out[mask] = elapsed_shares(int(year), as_of)[numbers[mask] - 1]
-    return out
-
-
 def rep_pacing(orders, targets, people: pd.DataFrame, p: Period) -> pd.DataFrame:
     """Per rep: the period's target, actual to date, pace line and what is left to do (vectorised).
 
@@ -73,7 +61,7 @@ def rep_pacing(orders, targets, people: pd.DataFrame, p: Period) -> pd.DataFrame
     targets a rep is measured against the months that have actually passed.
     """
     t = _between(targets.assign(month=_month_start(targets["month"])), "month", p.start, p.end)
-    t = t.assign(expected=t["target"] * month_elapsed(t["month"], p.as_of))
+    t = t.assign(expected=t["target"] * month_elapsed_share(t["month"], p.as_of))
     o = _between(orders, "date", p.start, p.as_of)
     table = people.copy()
     by_rep = t.groupby("rep")[["target", "expected"]].sum()
@@ -84,23 +72,15 @@ def rep_pacing(orders, targets, people: pd.DataFrame, p: Period) -> pd.DataFrame
     return add_pace(table, p)
 
 
-def add_pace(table: pd.DataFrame, p: Period) -> pd.DataFrame:
-    """Attainment, pace, gap, landing and required daily pace for rows of target/expected/actual.
+# The memos' names for the core's pacing columns.
+_MEMO_NAMES = {"pace_attainment": "pace", "run_rate": "landing", "required_daily_pace": "required_daily",
+               "behind_pace": "below_pace"}
 
-    The same rules as ``xlsales.core.pacing`` (attainment, run_rate, required_pace) and the targets
-    workbook's pacing, on whole columns.
-    """
-    target, actual, expected = table["target"], table["actual"], table["expected"]
-    table = table.copy()
-    positive = target > 0
-    table["attainment"] = (actual / target).where(positive)
-    table["pace"] = (actual / expected).where(expected > 0)
-    table["gap"] = (target - actual).clip(lower=0.0)
-    table["landing"] = actual / p.days_elapsed * p.days
-    table["required_daily"] = table["gap"] / p.days_left if p.days_left > 0 else np.nan
-    table.loc[table["gap"] == 0, "required_daily"] = 0.0
-    table["below_pace"] = positive & (actual < expected)
-    return table
+
+def add_pace(table: pd.DataFrame, p: Period) -> pd.DataFrame:
+    """Attainment, pace, gap, landing and required daily pace for rows of target/expected/actual:
+    the core's ``pace_columns`` (the targets workbook's pacing rule) under the memos' names."""
+    return pace_columns(table, p.days_elapsed, p.days).rename(columns=_MEMO_NAMES)
 
 
 def _plain(value):
