@@ -1,7 +1,6 @@
 """Commission statements: the statement-lines frame worded for people (en / zh), and one file per rep.
 
-``describe`` adds a sentence to every line; ``memo_lines`` gives the columns the review memos'
-statement template reads (measure, item, tier_from, tier_to, base, rate, payout, note);
+``describe`` adds a sentence to every line;
 ``write_statement_files`` writes one small workbook per rep whose total is a SUM formula.
 """
 from __future__ import annotations
@@ -32,10 +31,6 @@ KIND_LABELS = {  # kind: (en, zh)
     "draw": ("Draw top-up", "保底补足"),
     "draw_recovery": ("Draw recovery", "保底追回"),
 }
-# The memo template's item names for each line kind.
-MEMO_ITEMS = {"proration": "proration", "tier": "tier", "accelerator_gate": "gate", "gate": "gate",
-              "weight": "adjustment", "measure_cap": "cap", "clawback": "clawback", "plan_cap": "cap",
-              "award": "award", "draw": "draw", "draw_recovery": "recovery"}
 
 
 def _m(x) -> str:
@@ -94,17 +89,6 @@ def describe(lines: pd.DataFrame, plan: Plan, lang: str = "en") -> pd.DataFrame:
     out["item"] = out["kind"].astype(str).map({k: v[1 if lang == "zh" else 0] for k, v in KIND_LABELS.items()})
     out["description"] = [_sentence(row, plan, lang) for row in lines.itertuples(index=False)]
     return out
-
-
-def memo_lines(lines: pd.DataFrame, plan: Plan, lang: str = "en") -> pd.DataFrame:
-    """One rep's lines in the columns ``xlsales.memos.statement.statement_context`` reads."""
-    described = describe(lines, plan, lang)
-    return pd.DataFrame({
-        "measure": described["measure"].astype(object).where(described["measure"].notna(), ""),
-        "item": described["kind"].astype(str).map(MEMO_ITEMS),
-        "tier_from": described["lower"], "tier_to": described["upper"], "base": described["base"],
-        "rate": described["rate"], "payout": described["amount"], "note": described["description"],
-    })
 
 
 STATEMENT_COLUMNS = (("seq", "#", "#"), ("item", "Item", "项目"), ("description", "Working", "计算说明"),
