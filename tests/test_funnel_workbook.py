@@ -304,3 +304,36 @@ def test_shipped_templates_match_build_template():
             for name, table in ws.tables.items():
                 header = [c.value for c in next(ws.iter_rows(min_row=3, max_row=3))]
                 assert [c.value for c in next(shipped[ws.title].iter_rows(min_row=3, max_row=3))] == header
+
+
+def test_refresh_from_the_recorded_input_files(tmp_path):
+    """The ribbon's Refresh funnel: the workbook re-reads the files it was made from."""
+    from click.testing import CliRunner
+
+    from xlsales.cli import main
+    from xlsales.excel.refresh import entry_point
+    from xlsales.sample import sample_company
+    from xlsales.sample.opportunities import sample_opportunities
+    from xlsales.workbooks.binding import name_cell, open_workbook
+
+    company = sample_company(seed=5, reps=12, months=30)
+    opps = sample_opportunities(company)
+    company.reps.to_csv(tmp_path / "reps.csv", index=False)
+    opps.to_csv(tmp_path / "opportunities.csv", index=False)
+    out = tmp_path / "funnel.xlsx"
+    result = CliRunner().invoke(main, ["funnel", "--opportunities", str(tmp_path / "opportunities.csv"),
+                                       "--reps", str(tmp_path / "reps.csv"), "--as-of", "2026-06-30",
+                                       "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    before = name_cell(open_workbook(out), "OpenDeals").value
+    # A deal is lost after the workbook was made; the refresh must see it.
+    first_open = opps.index[opps["status"] == "open"][0]
+    opps.loc[first_open, "status"] = "lost"
+    opps.loc[first_open, "closed_date"] = pd.Timestamp("2026-06-29")
+    opps.to_csv(tmp_path / "opportunities.csv", index=False)
+    entry_point("funnel")(out)
+    values = recalculate(out)
+    assert error_cells(values) == []
+    open_now = int(values["Summary"][name_cell(values, "OpenDeals").coordinate].value)
+    assert open_now == int(opps["status"].eq("open").sum())
+    assert before.startswith("=")       # headline figures are formulas, not values

@@ -23,7 +23,7 @@ from xlsales.core.funnel_analysis import CATEGORY_LABELS, NOT_CREDIBLE_PUSHES, F
 from xlsales.core.stages import STATUS_LABELS
 from xlsales.workbook_templates import template_path
 from xlsales.workbooks.binding import (
-    FORMULA, INPUT, Field, create_table, define_name, expand_formula, find_table, name_cell, open_workbook,
+    FORMULA, INPUT, Field, WorkbookError, create_table, define_name, expand_formula, find_table, name_cell, open_workbook,
     save_atomic, set_cell, table_ranges, write_table,
 )
 
@@ -399,9 +399,11 @@ def watch_list(result: FunnelResult, lang: str = "en") -> pd.DataFrame:
                          "amount": w["amount"], "expected_close": w["expected_close"], "reason": reason})
 
 
-def write_funnel_workbook(result: FunnelResult, path, lang: str = "en", template=None) -> Path:
+def write_funnel_workbook(result: FunnelResult, path, lang: str = "en", template=None,
+                          sources: dict | None = None) -> Path:
     """Fill the template, or refresh ``path`` in place when it exists (user columns, inputs and
-    styles survive), and save atomically."""
+    styles survive), and save atomically. ``sources``: the input files by option name (opportunities,
+    reps, stages, targets, target_file) and the period, recorded so that a refresh can re-read them."""
     path = Path(path)
     refreshing = path.exists()
     if refreshing or template is not None:
@@ -425,7 +427,44 @@ def write_funnel_workbook(result: FunnelResult, path, lang: str = "en", template
     _write_headlines(wb, lang, rows)
     _highlight(wb, ranges, rows)
     _add_chart(wb, lang, rows["StageFunnel"])
+    if sources is not None:
+        _record_sources(wb, sources)
     return save_atomic(wb, path)
+
+
+# Where the workbook came from, on a hidden sheet bound by defined names (the ribbon's Refresh reads it).
+SOURCES_SHEET = "xlsales_sources"
+SOURCES = (("SourceOpportunities", "opportunities"), ("SourceReps", "reps"), ("SourceStages", "stages"),
+           ("SourceTargets", "targets"), ("SourceTargetFile", "target_file"), ("FunnelPeriod", "period"))
+
+
+def _record_sources(wb, sources: dict) -> None:
+    ws = wb[SOURCES_SHEET] if SOURCES_SHEET in wb.sheetnames else wb.create_sheet(SOURCES_SHEET)
+    ws.sheet_state = "hidden"
+    for row, (name, option) in enumerate(SOURCES, start=1):
+        value = sources.get(option)
+        ws.cell(row, 1).value = option
+        set_cell(ws.cell(row, 2), str(Path(value).resolve()) if value and option != "period" else value)
+        define_name(wb, name, SOURCES_SHEET, f"$B${row}")
+
+
+def refresh_funnel_workbook(path) -> Path:
+    """Recompute a funnel workbook from the input files it records, as of its As-of date (the
+    ribbon's Refresh funnel)."""
+    from xlsales.io.funnel_inputs import read_funnel_inputs
+
+    wb = open_workbook(path)
+    if "SourceOpportunities" not in wb.defined_names:
+        raise WorkbookError("this workbook does not record its input files; run xlsales funnel again")
+    sources = {option: name_cell(wb, name).value for name, option in SOURCES}
+    if not sources["opportunities"] or not sources["reps"]:
+        raise WorkbookError("this workbook does not record its input files; run xlsales funnel again")
+    lang = "zh" if SHEETS["summary"][1] in wb.sheetnames else "en"
+    as_of = pd.Timestamp(name_cell(wb, "AsOf").value).normalize()
+    deals, stages, targets = read_funnel_inputs(sources["opportunities"], sources["reps"], sources["stages"],
+                                                sources["targets"], sources["target_file"], lang)
+    result = analyse_funnel(deals, stages, as_of, targets, sources["period"] or "year")
+    return write_funnel_workbook(result, path, lang, sources=sources)
 
 
 def _highlight(wb, ranges: dict, rows: dict) -> None:
