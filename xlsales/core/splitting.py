@@ -47,14 +47,16 @@ def allocate(units, weights, groups=None) -> np.ndarray:
 def _allocate_one(units: float, weights: np.ndarray) -> np.ndarray:
     """``allocate`` for a single group (an Excel call): the same rule without the group bookkeeping."""
     weight_sum = weights.sum()
-    quota = units * weights / weight_sum if weight_sum > 0 else np.zeros(len(weights))
-    noise = max(1e-12, float(np.abs(quota).max(initial=0.0)) * 4e-16)
+    if weight_sum <= 0:
+        return np.zeros(len(weights))
+    quota = weights * (units / weight_sum)
+    noise = max(1e-12, float(quota.max()) * 4e-16)
     floor = np.floor(quota + noise)
     missing = int(round(units - floor.sum()))
     if missing > 0:
-        remainder = np.round(np.clip(quota - floor, 0.0, None) / noise)
-        order = np.lexsort((np.arange(len(weights)), -weights, -remainder))
-        floor[order[:missing]] += 1
+        remainder = np.round(np.maximum(quota - floor, 0.0) / noise)
+        # lexsort is stable: equal remainders and weights keep their order, so the earlier position wins.
+        floor[np.lexsort((-weights, -remainder))[:missing]] += 1
     return floor
 
 
@@ -81,32 +83,33 @@ def split_target(total, weights, round_to=None, locked=None) -> list[float]:
     round_to = number(round_to, "round_to", blank=0.0)
     if round_to < 0:
         raise InputError(f"round_to: must be ≥ 0, got {round_to:g}")
-    fixed = np.full(len(weights), np.nan)
+    fixed, is_locked, locked_sum, free_weights = None, None, 0.0, weights
     if locked is not None:
         fixed = numbers(locked, "locked", blank=None, min_length=0)
         if len(fixed) != len(weights):
             raise InputError(f"locked: has {len(fixed)} values but weights has {len(weights)}")
         first_negative(np.nan_to_num(fixed), "locked")
-    is_locked = ~np.isnan(fixed)
-    locked_sum = fixed[is_locked].sum()
+        is_locked = ~np.isnan(fixed)
+        locked_sum = fixed[is_locked].sum()
+        free_weights = np.where(is_locked, 0.0, weights)
     if locked_sum > total + _EPS * max(1.0, total):
         raise InputError(f"locked: amounts add up to {locked_sum:g}, above the total {total:g}")
-    free_weights = np.where(is_locked, 0.0, weights)
     left = max(total - locked_sum, 0.0)
     if left > _EPS * max(1.0, total) and free_weights.sum() <= 0:
         raise InputError("weights: all weights of the unlocked positions are 0 but "
                          f"{left:g} is left to split")
     if round_to > 0:
         _units(total, round_to, "total")
-        for i in np.flatnonzero(is_locked):
+        for i in np.flatnonzero(is_locked) if is_locked is not None else ():
             _units(fixed[i], round_to, f"locked: position {i + 1}")
         units = allocate([_units(left, round_to, "total")], free_weights)
         parts = np.round(units * round_to, _decimals(round_to))
     else:
         weight_sum = free_weights.sum()
         parts = left * free_weights / weight_sum if weight_sum > 0 else np.zeros(len(weights))
-    parts = np.where(is_locked, fixed, parts)
-    return [float(x) for x in parts]
+    if is_locked is not None:
+        parts = np.where(is_locked, fixed, parts)
+    return parts.tolist()
 
 
 def seasonal_shares(history, cycle=None) -> np.ndarray:
