@@ -300,13 +300,18 @@ def _render(shared: Shared, stem: str, context: dict):
                        stem=stem)
 
 
-def _memos(shared: Shared, items, folder: Path, result: TaskResult) -> None:
-    rendered = []
+def _render_each(shared: Shared, items, folder: Path, rendered: list, errors: list, who: str = "") -> None:
+    """Render every memo; one that fails is reported (``who`` names its rep) and the others go on."""
     for stem, context in items:
         try:
             rendered.append((stem, folder, _render(shared, stem, context)))
         except Exception as error:  # noqa: BLE001
-            result.errors.append(f"{stem}: {type(error).__name__}: {error}")
+            errors.append(f"{who}{stem}: {type(error).__name__}: {error}")
+
+
+def _memos(shared: Shared, items, folder: Path, result: TaskResult) -> None:
+    rendered = []
+    _render_each(shared, items, folder, rendered, result.errors)
     _write(shared, rendered, result)
 
 
@@ -323,12 +328,7 @@ def _rep_memos(shared: Shared, reps, result: TaskResult) -> None:
         except Exception as error:  # noqa: BLE001
             result.errors.append(f"rep {rep}: {type(error).__name__}: {error}")
             continue
-        folder = shared.out / "reps" / safe_name(rep)
-        for stem, context in items:
-            try:
-                rendered.append((stem, folder, _render(shared, stem, context)))
-            except Exception as error:  # noqa: BLE001
-                result.errors.append(f"rep {rep}: {stem}: {type(error).__name__}: {error}")
+        _render_each(shared, items, shared.out / "reps" / safe_name(rep), rendered, result.errors, f"rep {rep}: ")
     _write(shared, rendered, result)
 
 
