@@ -250,3 +250,22 @@ def test_resplit_keeps_what_is_booked_and_spreads_the_rest():
     # Bookings not in whole units: the rest is rounded up so the year still reaches the target.
     plan.history.loc[plan.history.index[-1], "actual"] = 433.0
     assert resplit_remaining(plan, "2026-02-28").query("rep == 'Ann'")["revised"].sum() == 11_033
+
+
+def test_key_product_revenue_is_a_measure_of_its_own():
+    orders = pd.DataFrame({
+        "date": pd.to_datetime(["2025-01-05", "2025-01-20", "2025-02-03"]), "rep": ["Ann", "Ann", "Bob"],
+        "amount": [100.0, 50.0, 70.0], "product": ["ERP", "CRM", "ERP"],
+    })
+    h = monthly_history(orders, key_product="ERP").set_index(["measure", "rep", "month"])["actual"]
+    assert h[("key_product", "Ann", pd.Timestamp("2025-01-01"))] == 100
+    assert h[("key_product", "Bob", pd.Timestamp("2025-02-01"))] == 70
+    assert h[("revenue", "Ann", pd.Timestamp("2025-01-01"))] == 150
+    assert "key_product" not in set(monthly_history(orders)["measure"])
+
+
+def test_measures_without_history_are_left_out():
+    # Revenue only in the history: collections, new customers and key product are not planned.
+    plan = plan_targets(history(YEARLY), roster(), PlanSettings(year=2026, basis="history"))
+    assert list(plan.company["measure"]) == ["revenue"]
+    assert [m.measure for m in plan.settings.measures] == ["revenue"]

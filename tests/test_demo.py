@@ -30,4 +30,4 @@ def test_demo_writes_everything_and_says_where(tmp_path, lang, heading):
     check = CliRunner().invoke(main, ["check", *(str(p) for p in sorted((out / "inputs").glob("*.csv")))])
     assert check.exit_code == 0, check.output
     grid = read_table(openpyxl.load_workbook(out / "workbooks" / "targets.xlsx"), "TargetGrid", GRID)
-    assert len(grid) == 40 * 3
+    assert len(grid) == 40 * 4   # revenue, collections, new customers, key-product revenue

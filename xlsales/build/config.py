@@ -72,6 +72,7 @@ class TargetSettings(_Strict):
     basis: Literal["history", "potential", "capacity", "blend"] | None = None
     buffer: float | None = Field(None, ge=0, le=1)
     year: int | None = Field(None, ge=2000, le=2100)
+    key_product: str | None = None   # also plan this product's revenue (the key-product share)
 
 
 class PlanSection(_Strict):

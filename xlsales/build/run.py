@@ -163,9 +163,10 @@ def prepare(config: BuildConfig) -> Shared:
         as_of = parse_period(config.period).end
     t = config.plan.targets
     measure_options = {k: v for k, v in (("growth", t.growth), ("method", t.method)) if v is not None}
-    settings = {"measures": tuple(MeasurePlan(m, round_to=DEFAULT_ROUND_TO[m], **measure_options) for m in MEASURES)}
+    settings = {"measures": tuple(MeasurePlan(m, round_to=DEFAULT_ROUND_TO[m], **measure_options) for m in MEASURES
+                                  if m != "key_product" or t.key_product)}
     settings.update({k: v for k, v in (("basis", t.basis), ("buffer", t.buffer)) if v is not None})
-    plan, as_of = plan_from_orders(data["orders"], data["reps"], t.year, as_of, None, **settings)
+    plan, as_of = plan_from_orders(data["orders"], data["reps"], t.year, as_of, None, t.key_product, **settings)
     monthly = data["targets"] if data.get("targets") is not None else plan.monthly
     funnel_memo = funnel_book = commission = None
     if data["deals"] is not None:

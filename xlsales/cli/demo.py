@@ -20,7 +20,7 @@ from xlsales.cli.targets import format_summary
 from xlsales.core.decomposition import pacing
 from xlsales.errors import InputError
 from xlsales.io.plan import example_plan_path
-from xlsales.sample import sample_company
+from xlsales.sample import KEY_PRODUCT, sample_company
 from xlsales.sample.opportunities import sample_opportunities
 from xlsales.workbooks.commission import summary as commission_summary
 from xlsales.workbooks.funnel import HEADLINES
@@ -48,7 +48,7 @@ def demo_config(inputs: dict[str, Path], out_dir: Path, lang: str, as_of) -> Bui
     return BuildConfig.model_validate({
         "company": "示例公司" if lang == "zh" else "Sample Co", "language": lang, "as_of": as_of.date(),
         "inputs": {kind: str(path) for kind, path in inputs.items()},
-        "plan": {"commission": str(example_plan_path(lang))},
+        "plan": {"commission": str(example_plan_path(lang)), "targets": {"key_product": KEY_PRODUCT}},
         "outputs": {"dir": str(out_dir), "formats": ["md", "html", "pdf"], "pdf_for": ["monthly", "quarterly"]},
     })
 

@@ -34,10 +34,12 @@ from xlsales.workbooks.targets import refresh_targets_workbook, region_summary, 
 @click.option("--round-to", "round_to", type=float, help="Rounding unit of money targets (default 100).")
 @click.option("--refresh", "refresh", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Recompute this targets workbook from its own sheets (assumptions, reps, history, overrides).")
+@click.option("--key-product", "key_product", help="Also plan this product's revenue (key-product share = "
+              "its target ÷ the revenue target); needs a product column in the orders.")
 @click.option("--who", help="Name for the revision log (default: your login).")
 @LANG_OPTION
 def targets(orders, reps, out, year, as_of, growth, method, window, basis, blend, buffer, round_to,
-            refresh, who, lang):
+            refresh, key_product, who, lang):
     """Set next year's targets from history and split them: company → region → rep → month."""
     try:
         if refresh:
@@ -49,12 +51,13 @@ def targets(orders, reps, out, year, as_of, growth, method, window, basis, blend
         orders_frame, reps_frame = load_sales_inputs(orders, reps)
         measures = tuple(MeasurePlan(m, growth=growth, method=method, window=window,
                                      round_to=(round_to or DEFAULT_ROUND_TO[m]) if m != "new_customers" else 1.0)
-                         for m in MEASURES)
+                         for m in MEASURES if m != "key_product" or key_product)
         settings = dict(measures=measures, basis=basis, buffer=buffer)
         if blend:
             settings["blend"] = parse_blend(blend)
         path, plan, pace = targets_report(orders_frame, reps_frame, output_path(out), lang=lang, year=year,
-                                          as_of=parse_date(as_of, "--as-of"), who=who, **settings)
+                                          as_of=parse_date(as_of, "--as-of"), who=who,
+                                          key_product=key_product, **settings)
     except (InputError, WorkbookError) as error:
         fail(InputError(str(error)))
     click.echo(f"wrote {path}")

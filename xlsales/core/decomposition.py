@@ -9,7 +9,7 @@ override is kept and the rest of the region is re-split over the others.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -19,10 +19,10 @@ from xlsales.core.pacing import month_elapsed_share, pace_columns
 from xlsales.core.splitting import allocate
 from xlsales.errors import InputError
 
-MEASURES = ("revenue", "collections", "new_customers")
+MEASURES = ("revenue", "collections", "new_customers", "key_product")
 BASES = ("history", "potential", "capacity", "blend")
 DEFAULT_RAMP = (0.25, 0.5, 0.75, 1.0)
-DEFAULT_ROUND_TO = {"revenue": 100.0, "collections": 100.0, "new_customers": 1.0}
+DEFAULT_ROUND_TO = {"revenue": 100.0, "collections": 100.0, "new_customers": 1.0, "key_product": 100.0}
 
 
 @dataclass(frozen=True)
@@ -97,14 +97,19 @@ class TargetPlan:
 # History
 
 
-def monthly_history(orders: pd.DataFrame) -> pd.DataFrame:
+def monthly_history(orders: pd.DataFrame, key_product: str | None = None) -> pd.DataFrame:
     """Actuals per measure, rep and month (month = first day) from order lines.
 
     revenue = Σ amount; collections = Σ collected (when the column exists); new_customers = customers
-    whose first order ever falls in that month, credited to the rep of that first order.
+    whose first order ever falls in that month, credited to the rep of that first order; key_product =
+    Σ amount of the orders for ``key_product`` (when given and orders have a product column), whose
+    share of revenue is the key-product share.
     """
     month = orders["date"].dt.to_period("M").dt.to_timestamp()
     frames = [_sum_by(orders, month, "amount", "revenue")]
+    if key_product and "product" in orders.columns:
+        mine = (orders["product"] == key_product).to_numpy()
+        frames.append(_sum_by(orders[mine], month[mine], "amount", "key_product"))
     if "collected" in orders.columns:
         frames.append(_sum_by(orders, month, "collected", "collections"))
     if "customer" in orders.columns and orders["customer"].notna().any():
@@ -216,7 +221,12 @@ def plan_targets(history: pd.DataFrame, reps: pd.DataFrame, settings: PlanSettin
     reps = reps.reset_index(drop=True)
     capacity = capacity_by_month(reps, settings.year, settings.ramp)
     company_rows, region_frames, rep_frames, month_frames, season_rows = [], [], [], [], []
-    for measure_plan in settings.measures:
+    measured = set(history["measure"].unique())
+    # A measure with no history and no company target set by hand has nothing to plan from.
+    planned = [m for m in settings.measures if m.measure in measured or m.company_target is not None]
+    if not planned:
+        raise InputError("measures: none of the planned measures has history or a company target")
+    for measure_plan in planned:
         m = measure_plan.measure
         company = company_target(history, measure_plan, settings.year)
         assigned = _round_units(company["company_target"] * (1 + settings.buffer), measure_plan.round_to)
@@ -231,6 +241,8 @@ def plan_targets(history: pd.DataFrame, reps: pd.DataFrame, settings: PlanSettin
         season_rows.append(pd.DataFrame({"measure": m, "month_no": range(1, 13), "share": shares}))
         month_frames.append(_phase(reps, rep_targets, shares, capacity, measure_plan.round_to, m,
                                    settings.year))
+    if len(planned) < len(settings.measures):
+        settings = replace(settings, measures=tuple(planned))
     return TargetPlan(
         settings=settings,
         company=pd.DataFrame(company_rows),

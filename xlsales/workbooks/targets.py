@@ -32,7 +32,8 @@ MONEY, SHARE, DATE, COUNT = "#,##0", "0.0%", "yyyy-mm-dd", "#,##0"
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MONTH_KEYS = tuple(f"m{i:02d}" for i in range(1, 13))
 MEASURE_LABELS = {"revenue": ("Revenue", "销售额"), "collections": ("Collections", "回款"),
-                  "new_customers": ("New customers", "新客户数")}
+                  "new_customers": ("New customers", "新客户数"),
+                  "key_product": ("Key-product revenue", "重点产品销售额")}
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 RED_FILL, GREEN_FILL = PatternFill("solid", fgColor="F8CBAD"), PatternFill("solid", fgColor="C6EFCE")
 
@@ -509,25 +510,27 @@ def refresh_targets_workbook(path, who: str | None = None) -> Path:
 
 
 def plan_from_orders(orders: pd.DataFrame, roster: pd.DataFrame, year: int | None = None,
-                     as_of=None, overrides: pd.DataFrame | None = None, **settings) -> tuple[TargetPlan, object]:
+                     as_of=None, overrides: pd.DataFrame | None = None, key_product: str | None = None,
+                     **settings) -> tuple[TargetPlan, object]:
     """History from order lines, then the decomposition; ``year`` defaults to the as-of year and
-    ``as_of`` to the last order date."""
+    ``as_of`` to the last order date; ``key_product`` adds that product's revenue as a measure."""
     from xlsales.core.decomposition import monthly_history
 
     as_of = pd.Timestamp(as_of) if as_of is not None else orders["date"].max().normalize()
     year = year or as_of.year
-    history = monthly_history(orders)
+    history = monthly_history(orders, key_product)
     plan = plan_targets(history, roster.reset_index(drop=True), PlanSettings(year=year, **settings), overrides)
     return plan, as_of
 
 
 def targets_report(orders: pd.DataFrame, roster: pd.DataFrame, out_path, lang: str = "en",
-                   year: int | None = None, as_of=None, who: str | None = None, **settings):
+                   year: int | None = None, as_of=None, who: str | None = None, key_product: str | None = None,
+                   **settings):
     """Plan and write the targets workbook. An existing workbook at ``out_path`` is refreshed and its
     overrides are kept. Returns (path, plan, pacing frame)."""
     out_path = Path(out_path)
     overrides = read_overrides(out_path) if out_path.exists() else None
-    plan, as_of = plan_from_orders(orders, roster, year, as_of, overrides, **settings)
+    plan, as_of = plan_from_orders(orders, roster, year, as_of, overrides, key_product, **settings)
     path = write_targets_workbook(plan, out_path, as_of, lang=lang, who=who)
     return path, plan, pacing(plan, as_of)
 
