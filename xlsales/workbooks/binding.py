@@ -177,6 +177,22 @@ def expand_formula(template: str, row: int, columns: dict[str, int], ranges: dic
     return _PLACEHOLDER.sub(replace, template)
 
 
+def compile_formula(template: str, columns: dict[str, int], ranges: dict) -> str:
+    """``expand_formula`` done once per column: a format string whose only field is the row, so that
+    each cell costs one ``str.format`` instead of a regular-expression pass."""
+    pieces, start = [], 0
+    for match in _PLACEHOLDER.finditer(template):
+        pieces.append(template[start:match.start()].replace("{", "{{").replace("}", "}}"))
+        table, key, _ = match.groups()
+        if key is None:
+            pieces.append(f"{get_column_letter(columns[table])}{{0}}")
+        else:
+            pieces.append(expand_formula(match.group(0), 0, columns, ranges).replace("{", "{{").replace("}", "}}"))
+        start = match.end()
+    pieces.append(template[start:].replace("{", "{{").replace("}", "}}"))
+    return "=" + "".join(pieces)
+
+
 def _copy_style(source, target) -> None:
     if source.has_style:
         target._style = copy.copy(source._style)
@@ -212,8 +228,8 @@ def write_table(wb, name: str, fields, frame: pd.DataFrame, lang: str = "en", ke
         field = by_field.get(by_column.get(col))
         style = _column_style(ws.cell(min_row + 1, col), field)
         if field is not None and field.kind == FORMULA:
-            cells = [_Expanded("=" + expand_formula(field.formula, min_row + 1 + i, columns, ranges))
-                     for i in range(len(frame))]
+            pattern = compile_formula(field.formula, columns, ranges)
+            cells = [_Expanded(pattern.format(min_row + 1 + i)) for i in range(len(frame))]
         elif field is not None and field.key in frame.columns:
             cells = [_Expanded("=" + expand_formula(v, min_row + 1 + i, columns, ranges)) if isinstance(v, Formula)
                      else v for i, v in enumerate(_column_values(frame[field.key]))]
@@ -228,9 +244,16 @@ def write_table(wb, name: str, fields, frame: pd.DataFrame, lang: str = "en", ke
             # Building the Cell directly is several times faster than ws.cell() and its setters.
             cell = Cell(ws, row=row, column=col, style_array=copy.copy(style) if style is not None else None)
             ws._cells[(row, col)] = cell
-            if isinstance(value, _Expanded):
-                cell.value = str(value)
-            else:
+            kind = type(value)
+            if kind is float or kind is int:
+                cell._value = value             # a number needs none of the setter's checks
+            elif kind is _Expanded:
+                cell._value, cell.data_type = str(value), "f"
+            elif kind is str:
+                cell.value = value              # openpyxl's setter checks for illegal characters
+                if value.startswith(_FORMULA_STARTS):
+                    cell.data_type = "s"
+            elif value is not None:
                 set_cell(cell, value)
     table.ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{min_row + n}"
     _sync_table_columns(ws, table, min_col, max_col, min_row)
