@@ -95,11 +95,8 @@ def load_inputs(config: BuildConfig) -> dict:
         if "funnel" in config.outputs.workbooks or config.inputs.opportunities is None:
             out["sample"] = company
     else:
-        from xlsales.io.schemas import check_orders_against_reps, load_orders, load_reps
-        reps = load_reps(config.path(config.inputs.reps), problems)
-        orders = load_orders(config.path(config.inputs.orders), problems)
-        if not problems:
-            check_orders_against_reps(orders, reps, problems)
+        from xlsales.io.schemas import load_sales_inputs
+        orders, reps = load_sales_inputs(config.path(config.inputs.orders), config.path(config.inputs.reps), problems)
         out.update(orders=orders, reps=reps, as_of=None)
     if config.inputs.opportunities is not None:
         _load_opportunities(config, problems, out)

@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from xlsales.cli import fail, main
-from xlsales.cli.common import LANG_OPTION, load_sales_inputs, output_path
+from xlsales.cli.common import LANG_OPTION, output_path
+from xlsales.io.schemas import load_sales_inputs
 from xlsales.cli.display import text_table
 from xlsales.core import periods
 from xlsales.errors import InputError, InputFileError
@@ -69,11 +70,7 @@ def _inputs(plan_path, orders, reps, targets_path, quotas_path, clawbacks_path=N
     except InputFileError as error:
         problems.extend(error.problems)
         plan = None
-    try:
-        orders_frame, reps_frame = load_sales_inputs(orders, reps)
-    except InputFileError as error:
-        problems.extend(error.problems)
-        orders_frame = reps_frame = None
+    orders_frame, reps_frame = load_sales_inputs(orders, reps, problems)
     quotas = load_quotas(quotas_path, problems) if quotas_path else None
     clawbacks = load_clawbacks(clawbacks_path, problems) if clawbacks_path else None
     targets = None

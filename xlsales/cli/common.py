@@ -1,4 +1,4 @@
-"""Pieces shared by the commands: loading the sales inputs together, options, output paths."""
+"""Pieces shared by the commands: options, dates, blend weights, output paths."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,24 +6,10 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from xlsales.errors import InputError, InputFileError
-from xlsales.io.loading import capped
-from xlsales.io.schemas import check_orders_against_reps, load_orders, load_reps
+from xlsales.errors import InputError
 
 LANG_OPTION = click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
                            help="Language of labels and memos (zh = 简体中文).")
-
-
-def load_sales_inputs(orders_path, reps_path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Orders and reps, validated together; every problem in either file is reported at once."""
-    problems: list[str] = []
-    orders = load_orders(orders_path, problems)
-    reps = load_reps(reps_path, problems)
-    if not problems:
-        check_orders_against_reps(orders, reps, problems)
-    if problems:
-        raise InputFileError(capped(problems))
-    return orders, reps
 
 
 def parse_date(value, name: str) -> pd.Timestamp | None:

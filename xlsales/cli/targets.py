@@ -7,7 +7,8 @@ import click
 
 from xlsales.cli import fail, main
 from xlsales.cli.display import text_table
-from xlsales.cli.common import LANG_OPTION, load_sales_inputs, output_path, parse_blend, parse_date
+from xlsales.cli.common import LANG_OPTION, output_path, parse_blend, parse_date
+from xlsales.io.schemas import load_sales_inputs
 from xlsales.core.decomposition import BASES, DEFAULT_ROUND_TO, MEASURES, MeasurePlan
 from xlsales.core.forecast import METHODS
 from xlsales.errors import InputError

@@ -97,6 +97,16 @@ def raise_if_any(problems: list[str]) -> None:
         raise InputFileError(capped(problems))
 
 
+def report(found: list[str], problems: list | None = None) -> None:
+    """What one check found, in row order: raised at once, or added to ``problems`` when the caller
+    collects problems across files."""
+    found.sort(key=_row_of)
+    if problems is None:
+        raise_if_any(found)
+    else:
+        problems.extend(capped(found))
+
+
 # ---------------------------------------------------------------- reading cells
 
 
@@ -301,11 +311,7 @@ def load_table(path, schema: Schema, problems: list | None = None) -> pd.DataFra
     except InputFileError as error:
         found.extend(error.problems)
         frame = _empty(schema, Path(path).name)
-    found.sort(key=_row_of)
-    if problems is None:
-        raise_if_any(found)
-    else:
-        problems.extend(capped(found))
+    report(found, problems)
     return frame
 
 

@@ -15,7 +15,7 @@ import yaml
 
 from xlsales.core.stages import complete_stages, default_stages, stage_lookup, status_lookup
 from xlsales.errors import InputError, InputFileError
-from xlsales.io.loading import MAX_PROBLEMS, Column, Problems, Schema, capped, load_table, problem_at, raise_if_any
+from xlsales.io.loading import MAX_PROBLEMS, Column, Problems, Schema, load_table, problem_at, report
 from xlsales.io.schemas import load_opportunities
 
 STAGES = Schema("stages", (
@@ -150,11 +150,7 @@ def check_opportunities(opps: pd.DataFrame, stages: pd.DataFrame, reps: pd.DataF
         out["status"] = status
         closed = out["status"].ne("open")
         out["closed_date"] = out["closed_date"].where(~(closed & out["closed_date"].isna()), out["stage_entered"])
-    found.sort(key=_row_key)
-    if problems is None:
-        raise_if_any(found)
-    else:
-        problems.extend(capped(found))
+    report(found, problems)
     return out
 
 
@@ -164,12 +160,6 @@ def _flag(found: Problems, frame: pd.DataFrame, column: str, bad: pd.Series, say
     for row in rows[: MAX_PROBLEMS + 1]:
         found.append(problem_at(frame, row, column, say(frame.at[row, column])))
     found.hidden += max(0, len(rows) - MAX_PROBLEMS - 1)
-
-
-def _row_key(problem: str) -> int:
-    import re
-    match = re.search(r", row (\d+),", problem)
-    return int(match.group(1)) if match else 0
 
 
 def _day(value) -> str:

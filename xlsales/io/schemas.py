@@ -7,7 +7,8 @@ import pandas as pd
 
 from xlsales.errors import InputFileError
 from xlsales.io.loading import (
-    MAX_PROBLEMS, Column, Problems, Schema, capped, load_table, normalize_header, problem_at, raise_if_any, header_candidates,
+    MAX_PROBLEMS, Column, Problems, Schema, header_candidates, load_table, normalize_header, problem_at, raise_if_any,
+    report,
 )
 
 REP = Column("rep", ("销售代表", "销售", "业务员", "销售人员", "代表", "sales rep", "salesperson", "owner", "负责人"))
@@ -82,11 +83,23 @@ def check_orders_against_reps(orders: pd.DataFrame, reps: pd.DataFrame, problems
     found = Problems(problem_at(orders, row, "rep", f"'{rep}' is not in {reps_file}")
                      for row, rep in orders.loc[unknown, "rep"].head(MAX_PROBLEMS + 1).items())
     found.hidden = max(0, int(unknown.sum()) - MAX_PROBLEMS - 1)
+    report(found, problems)
+    return found
+
+
+def load_sales_inputs(orders_path, reps_path, problems: list | None = None):
+    """Orders and reps, checked together (every problem in either file at once, then orders whose rep
+    is not in the reps file). With ``problems`` the caller collects them; otherwise they are raised."""
+    found: list[str] = []
+    orders = load_orders(orders_path, found)
+    reps = load_reps(reps_path, found)
+    if not found:
+        check_orders_against_reps(orders, reps, found)
     if problems is None:
         raise_if_any(found)
     else:
-        problems.extend(capped(found))
-    return found
+        problems.extend(found)
+    return orders, reps
 
 
 def detect_kind(path) -> str:
