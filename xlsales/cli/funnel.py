@@ -9,6 +9,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from xlsales.cli import fail, main
+from xlsales.cli.common import LANG_OPTION
 from xlsales.errors import InputError
 from xlsales.io.funnel_inputs import TARGET_FILE, read_funnel_inputs  # noqa: F401 (TARGET_FILE for tests)
 
@@ -29,7 +30,7 @@ from xlsales.io.funnel_inputs import TARGET_FILE, read_funnel_inputs  # noqa: F4
               help="Target period that holds the as-of date (forecast, gap, coverage).")
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Workbook to write; an existing one is refreshed in place.")
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
+@LANG_OPTION
 def funnel(opps_path, reps_path, stages_path, targets_book, target_file, as_of, period, out_path, lang):
     """Funnel workbook: stages, deals, funnel by stage/team/rep, stale and slipped deals, forecast vs target."""
     from xlsales.core.funnel_analysis import analyse_funnel

@@ -32,21 +32,18 @@ def _missing(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
 
 
-def number(x, decimals: int = 0) -> str:
-    """``1,234,567`` with thousands separators (both languages use them in business documents)."""
+def number(x, decimals: int = 0, prefix: str = "") -> str:
+    """``1,234,567`` with thousands separators (both languages use them in business documents); the
+    sign goes before ``prefix`` (-¥1,234)."""
     if _missing(x):
         return "–"
     value = round_half_away(float(x), decimals)
-    text = f"{abs(value):,.{decimals}f}"
+    text = f"{prefix}{abs(value):,.{decimals}f}"
     return f"-{text}" if value < 0 else text
 
 
 def money(x, decimals: int = 0) -> str:
-    if _missing(x):
-        return "–"
-    value = round_half_away(float(x), decimals)
-    text = f"{CURRENCY}{abs(value):,.{decimals}f}"
-    return f"-{text}" if value < 0 else text
+    return number(x, decimals, CURRENCY)
 
 
 def _trim(value: float, places: int) -> str:
