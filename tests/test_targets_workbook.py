@@ -11,7 +11,6 @@ from click.testing import CliRunner
 from recalc import error_cells, recalculate
 
 from xlsales.cli import main
-from xlsales.core.decomposition import pacing
 from xlsales.sample import sample_company
 from xlsales.workbooks.binding import find_table, read_table
 from xlsales.workbooks.targets import (

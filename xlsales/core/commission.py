@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from xlsales.core.arguments import choice, number, numbers
+from xlsales.core.arguments import choice, number
 from xlsales.core.money import cents
 from xlsales.errors import InputError
 

@@ -1,7 +1,6 @@
 """Tracking against target: ATTAINMENT, RUN_RATE, REQUIRED_PACE, DEALS_NEEDED."""
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pandas as pd

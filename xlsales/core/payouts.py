@@ -287,7 +287,7 @@ class _Working:
         self.payout = cents(self.earned + topup - recovery)
 
     def _awards(self):
-        plan, c = self.plan, self.cols
+        plan = self.plan
         R, P = self.factor.shape
         active = self.factor > 0
         total = np.zeros((R, P))

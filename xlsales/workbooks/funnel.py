@@ -17,7 +17,7 @@ import pandas as pd
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.label import DataLabelList
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Font, PatternFill, Protection
+from openpyxl.styles import Font, PatternFill
 
 from xlsales.core.funnel_analysis import CATEGORY_LABELS, NOT_CREDIBLE_PUSHES, FunnelResult, analyse_funnel
 from xlsales.core.stages import STATUS_LABELS

@@ -12,19 +12,18 @@ import getpass
 from datetime import datetime
 from pathlib import Path
 
-import numpy as np
 import openpyxl
 import pandas as pd
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Font, PatternFill, Protection
-from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.utils import get_column_letter
 
 from xlsales.core.decomposition import (
-    MEASURES, MeasurePlan, PlanSettings, TargetPlan, pacing, plan_targets, resplit_remaining,
+    MeasurePlan, PlanSettings, TargetPlan, pacing, plan_targets, resplit_remaining,
 )
 from xlsales.workbook_templates import template_path
 from xlsales.workbooks.binding import (
-    FORMULA, INPUT, Field, Formula, create_table, define_name, find_table, name_cell, open_workbook, read_table,
+    FORMULA, INPUT, Field, Formula, create_table, define_name, name_cell, open_workbook, read_table,
     save_atomic, set_cell, table_ranges, write_name, write_table,
 )
 
