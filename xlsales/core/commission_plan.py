@@ -9,13 +9,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from xlsales.glossary import GLOSSARY
+
 # What a measure counts, from the orders file.
 MEASURES = ("revenue", "collections", "new_customers")
-MEASURE_LABELS = {
-    "revenue": ("Revenue", "销售额"),
-    "collections": ("Collections", "回款"),
-    "new_customers": ("New customers", "新客户数"),
-}
+MEASURE_LABELS = {key: GLOSSARY["measure"][key] for key in MEASURES}  # (en, zh), from the glossary
 PERIODS = ("month", "quarter")
 QUOTA_SOURCES = ("targets", "file", "fixed")
 TIE_RULES = ("share", "each")

@@ -16,11 +16,12 @@ from xlsales.core.pacing import deals_needed_array
 from xlsales.core.funnel import conversion_rates, coverage, velocity, weighted_amounts
 from xlsales.core.stages import complete_stages
 from xlsales.errors import InputError
+from xlsales.glossary import terms
 
 COMMIT, BEST_CASE, PIPELINE, CLOSED, OMITTED = "commit", "best case", "pipeline", "closed", "omitted"
 CATEGORIES = (CLOSED, COMMIT, BEST_CASE, PIPELINE, OMITTED)
-CATEGORY_LABELS = {"en": dict(zip(CATEGORIES, CATEGORIES)),
-                   "zh": dict(zip(CATEGORIES, ("已成交", "承诺", "最佳情况", "管道", "不计入")))}
+# Words for the categories; English keeps the lower-case codes until the funnel workbook shows glossary terms.
+CATEGORY_LABELS = {"en": dict(zip(CATEGORIES, CATEGORIES)), "zh": terms("category", "zh")}
 COMMIT_PROBABILITY = 0.7      # open deals at stages this likely are commit ...
 BEST_CASE_PROBABILITY = 0.4   # ... this likely best case, below it pipeline
 NOT_CREDIBLE_PUSHES = 3       # a close date pushed this often is not credible

@@ -14,23 +14,12 @@ import pandas as pd
 from openpyxl.styles import Font
 
 from xlsales.core.commission_plan import Plan
+from xlsales.glossary import GLOSSARY
 from xlsales.workbooks.binding import save_atomic, set_cell
 
 MONEY = "#,##0.00"
 
-KIND_LABELS = {  # kind: (en, zh)
-    "proration": ("Proration", "按天折算"),
-    "tier": ("Tier", "阶梯"),
-    "accelerator_gate": ("Accelerator gate", "加速门槛"),
-    "gate": ("Gate", "门槛"),
-    "weight": ("Weight", "权重"),
-    "measure_cap": ("Measure cap", "指标封顶"),
-    "clawback": ("Clawback", "退货扣回"),
-    "plan_cap": ("Plan cap", "方案封顶"),
-    "award": ("Award", "奖励"),
-    "draw": ("Draw top-up", "保底补足"),
-    "draw_recovery": ("Draw recovery", "保底追回"),
-}
+KIND_LABELS = GLOSSARY["line_kind"]  # kind: (en, zh)
 
 
 def _m(x) -> str:

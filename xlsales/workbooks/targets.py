@@ -21,6 +21,7 @@ from openpyxl.utils import get_column_letter
 from xlsales.core.decomposition import (
     MeasurePlan, PlanSettings, TargetPlan, pacing, plan_targets, resplit_remaining,
 )
+from xlsales.glossary import GLOSSARY, term
 from xlsales.workbook_templates import template_path
 from xlsales.workbooks.binding import (
     FORMULA, INPUT, Field, Formula, create_table, define_name, name_cell, open_workbook, read_table,
@@ -30,9 +31,7 @@ from xlsales.workbooks.binding import (
 MONEY, SHARE, DATE, COUNT = "#,##0", "0.0%", "yyyy-mm-dd", "#,##0"
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MONTH_KEYS = tuple(f"m{i:02d}" for i in range(1, 13))
-MEASURE_LABELS = {"revenue": ("Revenue", "销售额"), "collections": ("Collections", "回款"),
-                  "new_customers": ("New customers", "新客户数"),
-                  "key_product": ("Key-product revenue", "重点产品销售额")}
+MEASURE_LABELS = GLOSSARY["measure"]  # (en, zh)
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 RED_FILL, GREEN_FILL = PatternFill("solid", fgColor="F8CBAD"), PatternFill("solid", fgColor="C6EFCE")
 
@@ -359,13 +358,8 @@ def _key_result(measure, target, year, lang):
     return f"{year}年{name}达到 {target:,.0f}" if lang == "zh" else f"{name} of {target:,.0f} in {year}"
 
 
-CHECK_NAMES = {
-    "en": ("Reps add up to the assigned total", "Regions add up to the assigned total",
-           "Months add up to the annual targets", "Rows waiting for a refresh",
-           "Regions whose reps do not tie out"),
-    "zh": ("销售目标合计 = 分配总额", "区域目标合计 = 分配总额", "月度合计 = 年度目标",
-           "待刷新的行数", "销售合计与区域目标不一致的区域数"),
-}
+CHECK_KEYS = ("reps_total", "regions_total", "months_total", "pending_refresh", "regions_untied")
+CHECK_NAMES = {lang: tuple(term("check", k, lang) for k in CHECK_KEYS) for lang in ("en", "zh")}
 CHECK_FORMULAS = (  # (expected, actual); {measure} is the row's measure cell
     ("SUMIFS({MeasurePlans.assigned_total},{MeasurePlans.measure},{measure})",
      "SUMIFS({TargetGrid.target},{TargetGrid.measure},{measure})"),
