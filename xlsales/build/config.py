@@ -9,6 +9,7 @@ the outputs. Relative paths are read from the config file's folder. See docs/mem
       orders: data/orders.csv    # or `sample: {seed: 7, reps: 40}` for the built-in sample company
       reps: data/reps.csv
       opportunities: data/opportunities.csv   # optional: funnel workbook and funnel memo sections
+      compare: data/opportunities-last-week.csv  # optional earlier snapshot: what changed since
       stages: stages.yaml                     # optional stage table
       targets: targets.xlsx                   # optional approved targets workbook (else planned here)
     plan:
@@ -53,6 +54,7 @@ class Inputs(_Strict):
     orders: Path | None = None
     reps: Path | None = None
     opportunities: Path | None = None
+    compare: Path | None = None     # an earlier opportunities snapshot: the pipeline's changes since
     stages: Path | None = None
     targets: Path | None = None     # an approved targets workbook: memos and quotas use its grid
     sample: SampleInput | None = None

@@ -138,6 +138,11 @@ def _load_opportunities(config, problems, out) -> None:
     if not problems:
         opps = check_opportunities(opps, stages, out["reps"], problems)
         out.update(deals=with_rep_details(opps, out["reps"]), stages=stages)
+    if config.inputs.compare is not None and not problems:
+        earlier = load_opportunities(config.path(config.inputs.compare), problems)
+        if not problems:
+            earlier = check_opportunities(earlier, stages, out["reps"], problems)
+            out["earlier_deals"] = with_rep_details(earlier, out["reps"])
 
 
 def _sample_deals(config, out) -> None:
@@ -147,6 +152,10 @@ def _sample_deals(config, out) -> None:
     company = out["sample"]
     opps = sample_opportunities(company, as_of=company.as_of, lang="en")
     out.update(deals=with_rep_details(opps, company.reps), stages=default_stages("en"))
+    # The sample's pipeline a week earlier, so that the demo shows what changed week over week.
+    week_ago = pd.Timestamp(company.as_of) - pd.Timedelta(days=7)
+    out["earlier_deals"] = with_rep_details(sample_opportunities(company, as_of=week_ago, lang="en"), company.reps)
+    out["earlier_as_of"] = week_ago
 
 
 def prepare(config: BuildConfig) -> Shared:
@@ -171,6 +180,15 @@ def prepare(config: BuildConfig) -> Shared:
         funnel_memo = analyse_funnel(data["deals"], data["stages"], as_of, monthly, "month")
         if "funnel" in config.outputs.workbooks:
             funnel_book = analyse_funnel(data["deals"], data["stages"], as_of, monthly, "year")
+        if data.get("earlier_deals") is not None:
+            from xlsales.core.funnel_changes import compare_pipeline
+            from xlsales.io.funnel_inputs import latest_date
+            earlier = data["earlier_deals"]
+            earlier_as_of = min(data.get("earlier_as_of") or latest_date(earlier) or as_of, as_of)
+            changes = compare_pipeline(earlier, data["deals"], data["stages"], earlier_as_of, as_of)
+            for result in (funnel_memo, funnel_book):
+                if result is not None:
+                    result.changes = changes
     if data["commission_plan"] is not None:
         from xlsales.workbooks.commission import run_commission
         cplan = data["commission_plan"]

@@ -60,6 +60,12 @@ def run_demo(out_dir: Path, lang: str = "en", echo=print) -> list[Path]:
               "opportunities": sample_opportunities(company, lang=lang)}
     written = write_tables(tables, out_dir / "inputs", "csv", lang)
     inputs = {Path(p).stem: Path(p) for p in written}
+    # The same pipeline a week earlier: the funnel workbook and the monthly memo show what changed.
+    week_ago = pd.Timestamp(company.as_of) - pd.Timedelta(days=7)
+    earlier = write_tables({"opportunities": sample_opportunities(company, as_of=week_ago, lang=lang)},
+                           out_dir / "inputs" / "last-week", "csv", lang)
+    written += earlier
+    inputs["compare"] = earlier[0]
     shared = prepare(demo_config(inputs, out_dir, lang, company.as_of))
     report = build(shared.config, jobs=1, shared=shared)
     if report.errors:

@@ -11,7 +11,7 @@ from tqdm import tqdm
 from xlsales.cli import fail, main
 from xlsales.cli.common import LANG_OPTION
 from xlsales.errors import InputError
-from xlsales.io.funnel_inputs import TARGET_FILE, read_funnel_inputs  # noqa: F401 (TARGET_FILE for tests)
+from xlsales.io.funnel_inputs import TARGET_FILE, read_pipeline_views  # noqa: F401 (TARGET_FILE for tests)
 
 @main.command()
 @click.option("--opportunities", "opps_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
@@ -28,12 +28,21 @@ from xlsales.io.funnel_inputs import TARGET_FILE, read_funnel_inputs  # noqa: F4
               help="Date the funnel is seen from (default: today).")
 @click.option("--period", type=click.Choice(["year", "quarter", "month"]), default="year", show_default=True,
               help="Target period that holds the as-of date (forecast, gap, coverage).")
+@click.option("--compare", "compare", default=None, metavar="EARLIER",
+              help="What changed since: an earlier opportunities snapshot, or a date (YYYY-MM-DD) with "
+                   "--stage-events.")
+@click.option("--compare-as-of", "compare_as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Date the earlier snapshot was taken (default: the last date in it).")
+@click.option("--stage-events", "events_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Stage history (id, stage, entered, status): the deals are rebuilt as of each date.")
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Workbook to write; an existing one is refreshed in place.")
 @LANG_OPTION
-def funnel(opps_path, reps_path, stages_path, targets_book, target_file, as_of, period, out_path, lang):
+def funnel(opps_path, reps_path, stages_path, targets_book, target_file, as_of, period, compare, compare_as_of,
+           events_path, out_path, lang):
     """Funnel workbook: stages, deals, funnel by stage/team/rep, stale and slipped deals, forecast vs target."""
     from xlsales.core.funnel_analysis import analyse_funnel
+    from xlsales.core.funnel_changes import compare_pipeline
     from xlsales.workbooks.binding import WorkbookError
     from xlsales.workbooks.funnel import write_funnel_workbook
 
@@ -42,10 +51,13 @@ def funnel(opps_path, reps_path, stages_path, targets_book, target_file, as_of, 
     as_of = pd.Timestamp(as_of or pd.Timestamp.today()).normalize()
     steps = tqdm(total=3, desc="funnel", disable=not sys.stderr.isatty(), file=sys.stderr)
     try:
-        deals, stages, targets = read_funnel_inputs(opps_path, reps_path, stages_path, targets_book,
-                                                    target_file, lang)
+        deals, stages, targets, earlier, earlier_as_of = read_pipeline_views(
+            opps_path, reps_path, stages_path, targets_book, target_file, lang, as_of=as_of, compare=compare,
+            compare_as_of=compare_as_of, events_path=events_path)
         steps.update()
         result = analyse_funnel(deals, stages, as_of, targets, period)
+        if earlier is not None:
+            result.changes = compare_pipeline(earlier, deals, stages, earlier_as_of, as_of)
         steps.update()
         sources = {"opportunities": opps_path, "reps": reps_path, "stages": stages_path,
                    "targets": targets_book, "target_file": target_file, "period": period}
@@ -61,6 +73,22 @@ def funnel(opps_path, reps_path, stages_path, targets_book, target_file, as_of, 
     click.echo(f"wrote {path}")
     for metric, value in result.summary.itertuples(index=False):
         click.echo(f"  {metric:<20} {_show(value)}")
+    if result.changes is not None:
+        _echo_changes(result.changes)
+
+
+def _echo_changes(changes) -> None:
+    from xlsales.core.funnel_changes import reconciliation
+
+    t = changes.total
+    click.echo(f"changes {changes.earlier_as_of:%Y-%m-%d} → {changes.as_of:%Y-%m-%d}")
+    for name, sign, amount in reconciliation(t):
+        mark = {1: "+", -1: "−", 0: "="}[sign]
+        deals = int(t[f"{name}_deals"])
+        click.echo(f"  {mark} {name:<18} {deals:>8,} deals {_show(amount):>18}")
+    click.echo(f"  moved forward {int(t['forward_deals']):,}, moved back {int(t['back_deals']):,}, close date "
+               f"pushed {int(t['pushed_deals']):,} deals ({int(t['pushes']):,} pushes), pulled in "
+               f"{int(t['pulled_in_deals']):,}")
 
 
 def _show(value) -> str:

@@ -22,6 +22,7 @@ _FILE = click.Path(dir_okay=False, exists=True, path_type=Path)
               help="Targets workbook to review against (default: targets planned from the orders).")
 @click.option("--opportunities", type=_FILE, help="Opportunities file: adds the funnel to the memo.")
 @click.option("--stages", type=_FILE, help="Stage table for the opportunities.")
+@click.option("--compare", type=_FILE, help="An earlier opportunities snapshot: what changed in the pipeline since.")
 @click.option("--plan", "plan_file", type=_FILE, help="Commission plan (YAML); needed for --kind statement.")
 @click.option("--as-of", "as_of", help="Figures as of this day (YYYY-MM-DD); default: the last order's date.")
 @click.option("--team", help="Review one team instead of the company (monthly/quarterly).")
@@ -35,7 +36,7 @@ _FILE = click.Path(dir_okay=False, exists=True, path_type=Path)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("memos"),
               show_default=True, help="Output folder.")
 @LANG_OPTION
-def memo(kind, orders, reps, targets_book, opportunities, stages, plan_file, as_of, team, reps_wanted, formats,
+def memo(kind, orders, reps, targets_book, opportunities, stages, compare, plan_file, as_of, team, reps_wanted, formats,
          templates, company, out_dir, lang):
     """Write review memos: Markdown, self-contained HTML with charts, and PDF."""
     from xlsales.build.config import BuildConfig
@@ -53,9 +54,11 @@ def memo(kind, orders, reps, targets_book, opportunities, stages, plan_file, as_
             raise InputError("--plan: a commission plan is needed for --kind statement")
         if stages is not None and opportunities is None:
             raise InputError("--stages: give --opportunities too")
+        if compare is not None and opportunities is None:
+            raise InputError("--compare: give --opportunities too (the current snapshot)")
         config = BuildConfig.model_validate({
             "company": company, "language": lang, "as_of": parse_date(as_of, "--as-of"),
-            "inputs": {"orders": orders, "reps": reps, "opportunities": opportunities, "stages": stages,
+            "inputs": {"orders": orders, "reps": reps, "opportunities": opportunities, "compare": compare, "stages": stages,
                        "targets": targets_book},
             "plan": {"commission": plan_file},
             "outputs": {"dir": out_dir, "workbooks": [], "memos": [kind], "formats": list(chosen)},

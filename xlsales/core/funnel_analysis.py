@@ -42,6 +42,7 @@ class FunnelResult:
     forecast: pd.DataFrame              # per rep: target, closed, gap, pipeline, coverage, deals needed
     summary: pd.DataFrame = field(default_factory=pd.DataFrame)  # company metrics: metric, value
     forecast_by_team: pd.DataFrame = field(default_factory=pd.DataFrame)  # the forecast per team
+    changes: object = None              # funnel_changes.PipelineChanges against an earlier view, if any
 
 
 def period_bounds(as_of, period: str = "year") -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -55,6 +56,32 @@ def period_bounds(as_of, period: str = "year") -> tuple[pd.Timestamp, pd.Timesta
 # ------------------------------------------------------------------------------- per deal
 
 
+def stage_numbers(stage: pd.Series, stages: pd.DataFrame) -> np.ndarray:
+    """1-based stage number of each deal's stage name (0 for a name not in the stage table)."""
+    codes, uniques = pd.factorize(stage)
+    lookup = np.append(pd.Index(stages["stage"]).get_indexer(uniques) + 1, 0)
+    return lookup[codes].astype(np.int64)
+
+
+STATUS_CODES = {"open": 0, "won": 1, "lost": 2}
+
+
+def seen_on(deals: pd.DataFrame, stages: pd.DataFrame, as_of) -> dict[str, np.ndarray]:
+    """How each deal looked on ``as_of`` (the rule behind ``deal_facts``): ``known`` (created by then),
+    ``stage_no``, ``status`` (0 open, 1 won, 2 lost) and ``closed_later``. A deal closed after ``as_of``
+    was still open then (a won one at the last stage before won); no closed date means closed by then."""
+    as_of = np.datetime64(pd.Timestamp(as_of).normalize().to_datetime64(), "ns")
+    stage_no = stage_numbers(deals["stage"], stages)
+    codes, uniques = pd.factorize(deals["status"])
+    status = np.append(pd.Index(uniques).map(lambda v: STATUS_CODES.get(v, -1)).to_numpy(dtype=np.int64), -1)[codes]
+    closed = deals["closed_date"].to_numpy(dtype="datetime64[ns]")
+    closed_later = (status > 0) & (closed > as_of)
+    stage_no = np.where(closed_later & (status == 1), len(stages) - 1, stage_no)
+    status = np.where(closed_later, 0, status)
+    known = deals["created"].to_numpy(dtype="datetime64[ns]") <= as_of
+    return {"known": known, "stage_no": stage_no, "status": status, "closed_later": closed_later}
+
+
 def deal_facts(deals: pd.DataFrame, stages: pd.DataFrame, as_of) -> pd.DataFrame:
     """Each deal known on ``as_of`` with its stage number, probability, age, stale / slipped flags,
     forecast category and cycle time.
@@ -63,15 +90,15 @@ def deal_facts(deals: pd.DataFrame, stages: pd.DataFrame, as_of) -> pd.DataFrame
     it counts as open (a won one at the last stage before won), since the file is a snapshot.
     """
     as_of = pd.Timestamp(as_of).normalize()
-    n = len(stages)
-    d = deals.loc[deals["created"] <= as_of].copy()
-    d["stage_no"] = pd.Categorical(d["stage"], categories=stages["stage"]).codes.astype("int64") + 1
+    seen = seen_on(deals, stages, as_of)
+    d = deals.loc[seen["known"]].copy()
+    seen = {k: v[seen["known"]] for k, v in seen.items()}
+    d["stage_no"] = seen["stage_no"]
     if (d["stage_no"] == 0).any():
         unknown = d.loc[d["stage_no"] == 0, "stage"].iloc[0]
         raise InputError(f"stage: {unknown!r} is not a stage of the stage table")
-    closed_later = d["status"].ne("open") & (d["closed_date"] > as_of)    # no closed date: closed by then
+    closed_later = pd.Series(seen["closed_later"], index=d.index)
     if closed_later.any():
-        d.loc[closed_later & d["status"].eq("won"), "stage_no"] = n - 1
         d.loc[closed_later, "status"] = "open"
         d.loc[closed_later, "closed_date"] = pd.NaT
         d["stage"] = stages["stage"].to_numpy()[d["stage_no"].to_numpy() - 1]

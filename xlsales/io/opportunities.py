@@ -125,26 +125,26 @@ def check_opportunities(opps: pd.DataFrame, stages: pd.DataFrame, reps: pd.DataF
     order = out["stage"].astype(str).str.strip().str.lower().map(stage_lookup(stages))
     status = out["status"].astype(str).str.strip().str.lower().map(status_lookup())
     names = ", ".join(stages["stage"])
-    _flag(found, out, "stage", order.isna() & out["stage"].notna(),
+    flag_rows(found, out, "stage", order.isna() & out["stage"].notna(),
           lambda v: f"'{v}' is not a stage of the stage table ({names})")
-    _flag(found, out, "status", status.isna() & out["status"].notna(),
+    flag_rows(found, out, "status", status.isna() & out["status"].notna(),
           lambda v: f"'{v}' is not a status (use open, won or lost / 进行中, 赢单, 输单)")
-    _flag(found, out, "status", status.eq("won") & order.notna() & order.ne(won_stage),
+    flag_rows(found, out, "status", status.eq("won") & order.notna() & order.ne(won_stage),
           lambda v: f"'{v}' means won, so the stage must be the won stage '{stages['stage'].iloc[-1]}'")
-    _flag(found, out, "status", status.isin(["open", "lost"]) & order.eq(won_stage),
+    flag_rows(found, out, "status", status.isin(["open", "lost"]) & order.eq(won_stage),
           lambda v: f"'{v}' conflicts with the stage '{stages['stage'].iloc[-1]}' (a won deal has status won)")
-    _flag(found, out, "status", status.eq("open") & out["closed_date"].notna(),
+    flag_rows(found, out, "status", status.eq("open") & out["closed_date"].notna(),
           lambda v: f"'{v}' but the deal has a closed date; an open deal is not closed yet")
     for column in ("stage_entered", "expected_close", "closed_date"):
-        _flag(found, out, column, out[column] < out["created"],
+        flag_rows(found, out, column, out[column] < out["created"],
               lambda v, c=column: f"{_day(v)} is before the created date; {c.replace('_', ' ')} cannot come "
                                   f"before the deal was created")
-    _flag(found, out, "stage_entered", out["stage_entered"] > out["closed_date"],
+    flag_rows(found, out, "stage_entered", out["stage_entered"] > out["closed_date"],
           lambda v: f"{_day(v)} is after the closed date")
     if reps is not None:
         known = set(reps["rep"].dropna())
         source = reps.attrs.get("source", "the reps file")
-        _flag(found, out, "rep", out["rep"].notna() & ~out["rep"].isin(known), lambda v: f"'{v}' is not in {source}")
+        flag_rows(found, out, "rep", out["rep"].notna() & ~out["rep"].isin(known), lambda v: f"'{v}' is not in {source}")
     if not found and not found.hidden:
         out["stage"] = stages["stage"].to_numpy()[order.astype(int).to_numpy() - 1]
         out["status"] = status
@@ -154,7 +154,8 @@ def check_opportunities(opps: pd.DataFrame, stages: pd.DataFrame, reps: pd.DataF
     return out
 
 
-def _flag(found: Problems, frame: pd.DataFrame, column: str, bad: pd.Series, say) -> None:
+def flag_rows(found: Problems, frame: pd.DataFrame, column: str, bad: pd.Series, say) -> None:
+    """Word a problem at each row where ``bad`` holds (the first few; the rest are counted)."""
     bad = bad.fillna(False).astype(bool)
     rows = frame.index[bad.to_numpy()]
     for row in rows[: MAX_PROBLEMS + 1]:

@@ -181,6 +181,7 @@ def funnel_summary(funnel: dict | None, target: float, actual: float) -> dict | 
         out[key] = None if value is None or pd.isna(value) else float(value)
     for key in ("stale", "slipped", "open_deals"):
         out[key] = int(funnel.get(key) or 0)
+    out["changes"] = funnel.get("changes")
     return out
 
 

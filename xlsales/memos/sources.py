@@ -31,10 +31,34 @@ def _metrics(row: pd.Series | dict) -> dict:
     return out
 
 
+def pipeline_changes(changes, reps=None) -> dict | None:
+    """What changed since the earlier view (``FunnelResult.changes``), for the company or summed over
+    ``reps``: each flow's deals and amount, the moves and pushes, the dates. The flows reconcile:
+    open_before + new + reopened − won − lost − removed + moved_in − moved_out + amount_up − amount_down
+    = open_now (for a set of reps too, since each rep's do)."""
+    if changes is None:
+        return None
+    from xlsales.core.funnel_changes import CHANGE_COLUMNS
+
+    if reps is None:
+        row = changes.total
+    else:
+        picked = changes.by_rep[changes.by_rep["rep"].isin(list(reps))]
+        if picked.empty:
+            return None
+        row = picked[list(CHANGE_COLUMNS)].sum()
+    out = {"earlier": changes.earlier_as_of.date(), "as_of": changes.as_of.date()}
+    for column in CHANGE_COLUMNS:
+        value = row[column]
+        out[column] = int(value) if column.endswith("_deals") or column == "pushes" else float(value)
+    return out
+
+
 def company_funnel(result) -> dict:
     """The company funnel of a ``xlsales.core.funnel_analysis.FunnelResult``."""
     summary = dict(zip(result.summary["metric"], result.summary["value"]))
     return {
+        "changes": pipeline_changes(getattr(result, "changes", None)),
         "stages": _stage_rows(result.by_stage),
         "open": float(summary["open_pipeline"]), "weighted": float(summary["weighted_pipeline"]),
         "coverage": summary.get("coverage"), "bottleneck": summary.get("bottleneck"),
@@ -61,6 +85,7 @@ def group_funnel(result, reps, picked: tuple | None = None) -> dict | None:
     if len(reps) == 1:
         summed["conversion"] = stages.sort_values("stage_no")["conversion"].to_numpy()
     out = {"stages": _stage_rows(summed), "open": float(metrics["open_amount"].sum()),
+           "changes": pipeline_changes(getattr(result, "changes", None), reps),
            "weighted": float(metrics["weighted"].sum()),
            "stale": int(metrics["stale"].sum()), "slipped": int(metrics["slipped"].sum()),
            "open_deals": int(metrics["open_deals"].sum())}

@@ -22,6 +22,7 @@ from openpyxl.styles import Font, PatternFill
 from xlsales.core.funnel_analysis import CATEGORY_LABELS, NOT_CREDIBLE_PUSHES, FunnelResult, analyse_funnel
 from xlsales.core.stages import STATUS_LABELS
 from xlsales.workbook_templates import template_path
+from xlsales.workbooks.funnel_sheets import write_changes
 from xlsales.workbooks.binding import (
     FORMULA, INPUT, Field, WorkbookError, create_table, define_name, expand_formula, find_table, name_cell, open_workbook,
     save_atomic, set_cell, table_ranges, write_table,
@@ -422,6 +423,7 @@ def write_funnel_workbook(result: FunnelResult, path, lang: str = "en", template
     for name, value in (("AsOf", result.as_of), ("PeriodStart", result.period_start),
                         ("PeriodEnd", result.period_end)):
         set_cell(name_cell(wb, name), pd.Timestamp(value).to_pydatetime())
+    write_changes(wb, result.changes, lang, ranges, STATUS_LABELS["zh" if lang == "zh" else "en"]["open"])
     bottleneck = result.summary.set_index("metric")["value"].get("bottleneck")
     set_cell(name_cell(wb, "Bottleneck"), bottleneck if isinstance(bottleneck, str) else None)
     _write_headlines(wb, lang, rows)
