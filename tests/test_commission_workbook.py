@@ -89,6 +89,65 @@ def test_workbook_recalculates_to_python_payouts(company, quotas, tmp_path):
     assert set(texts) == {"OK"}
 
 
+def _set_in_table(ws, table_name, key_header, key, header, value):
+    from openpyxl.utils import range_boundaries
+    min_col, min_row, max_col, max_row = range_boundaries(ws.tables[table_name].ref)
+    headers = [ws.cell(min_row, c).value for c in range(min_col, max_col + 1)]
+    key_col, col = min_col + headers.index(key_header), min_col + headers.index(header)
+    row = next(r for r in range(min_row + 1, max_row + 1) if ws.cell(r, key_col).value == key)
+    assert ws.cell(row, col).protection.locked is False  # a plan input the user may edit
+    ws.cell(row, col).value = value
+
+
+def test_editing_a_rate_and_a_bound_moves_every_payout_clawback_and_base_rate(company, quotas, tmp_path):
+    """Tier 1's rate is also the clawback rate and the accelerator base rate: after the edit and a
+    LibreOffice recalculation, every payout, clawback, base rate and statement line equals the engine's
+    under the edited plan. (No draw: an opening draw balance is carried from earlier periods as a value.)"""
+    import dataclasses
+    plan = dataclasses.replace(load_plan(ROOT / "examples" / "plans" / "plan.en.yaml"), draw=None)
+    tricky = _tricky_company(company)
+    before = run_commission(plan, tricky.orders, tricky.reps, "2026-06", quotas)
+    path = write_commission_workbook(before, tmp_path / "edit.xlsx", "en")
+    wb = openpyxl.load_workbook(path)
+    _set_in_table(wb["Plan"], "Tiers", "Tier key", "revenue#1", "Rate", 0.045)
+    _set_in_table(wb["Plan"], "Tiers", "Tier key", "revenue#3", "Lower bound", 1.1)
+    _set_in_table(wb["Plan"], "Measures", "Measure", "collections", "Weight", 0.3)  # unchanged, but editable
+    assert wb["Plan"].cell(6, 2).protection.locked is False  # PlanCap
+    wb.save(path)
+    revenue = plan.measure("revenue")
+    edited_tiers = (Tier(0, 0.045), revenue.tiers[1], Tier(1.1, revenue.tiers[2].rate))
+    edited = dataclasses.replace(plan, measures=(dataclasses.replace(revenue, tiers=edited_tiers),
+                                                 plan.measure("collections")))
+    after = run_commission(edited, tricky.orders, tricky.reps, "2026-06", quotas)
+    june = after.period(2026 * 12 + 5)
+    assert (june.payouts["payout"] != before.period(2026 * 12 + 5).payouts["payout"]).sum() >= 6
+    assert (june.measures["clawback"] < 0).any() and (june.measures["accelerator"] < 0).any()
+    wb = recalculate(path, tmp_path / "recalc")
+    assert error_cells(wb) == []
+    got = read_table(wb, "RepPayouts", REP_PAYOUTS).set_index("rep")
+    python = june.payouts.set_index("rep")
+    for column in ("commission", "plan_cap_adj", "clawbacks", "awards", "payout"):
+        assert (got[column].astype(float).round(2) == python.loc[got.index, column].round(2)).all(), column
+    measures = read_table(wb, "MeasurePayouts", MEASURE_PAYOUTS).set_index(["rep", "measure"])
+    expected = june.measures.assign(rep=lambda f: f["rep"].astype(str), measure=lambda f: f["measure"].astype(str)
+                                    ).set_index(["rep", "measure"])
+    for column in ("tier_pay", "accelerator", "clawback", "net"):
+        assert (measures[column].astype(float).round(2) == expected.loc[measures.index, column].round(2)).all(), column
+    from xlsales.workbooks.commission import MEASURES
+    rates = read_table(wb, "Measures", MEASURES).set_index("measure")
+    assert rates.loc["revenue", "base_rate"] == pytest.approx(0.045)
+    assert rates.loc["revenue", "first_rate"] == pytest.approx(0.045)
+    # the statement lines follow the working: they still add up to the (new) payouts
+    assert name_cell(wb, "TotalLines").value == pytest.approx(june.payouts["payout"].sum(), abs=0.005)
+    assert name_cell(wb, "TotalPayout").value == pytest.approx(june.payouts["payout"].sum(), abs=0.005)
+    statements = [ws for ws in wb.worksheets if ws.title.startswith("ST ")]
+    checks = [c for ws in statements for row in ws.iter_rows(values_only=True) for c in row if c in ("OK", "CHECK")]
+    assert checks and set(checks) == {"OK"}
+    links = [c.hyperlink for ws in openpyxl.load_workbook(path).worksheets if ws.title.startswith("ST ")
+             for row in ws.iter_rows() for c in row if c.hyperlink]
+    assert links and all(h.location or h.target for h in links)
+
+
 def test_marginal_tiers_are_slice_formulas_not_a_top_rate(company, quotas, tmp_path):
     plan = load_plan(ROOT / "examples" / "plans" / "plan.en.yaml")
     result = run_commission(plan, company.orders, company.reps, "2026-06", quotas)
@@ -243,7 +302,9 @@ def test_command_with_a_clawback_list(files, company, tmp_path):
     wb = openpyxl.load_workbook(tmp_path / "b.xlsx")
     lines = read_table(wb, "StatementLines", __import__("xlsales.workbooks.commission", fromlist=["LINES"]).LINES)
     mine = lines[(lines["rep"] == rep) & (lines["item"] == "Clawback")]
-    assert mine["amount"].tolist() == [-50_000 * 0.03 * 0.7]
+    # the line's amount is the MeasurePayouts clawback cell (a formula); its working is -50 000 × 3% × 70%
+    assert mine["base"].tolist() == [-50_000] and mine["rate"].round(6).tolist() == [0.021]
+    assert mine["amount"].iloc[0].startswith("=ROUND(SUMIFS(") and "Payouts" in mine["amount"].iloc[0]
     pd.DataFrame({"rep": [rep], "date": ["2026-06-10"], "amount": [1], "measure": ["profit"]}).to_csv(
         tmp_path / "bad.csv", index=False)
     bad = CliRunner().invoke(main, args + ["--out", str(tmp_path / "c.xlsx"), "--clawbacks", str(tmp_path / "bad.csv")])

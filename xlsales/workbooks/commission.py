@@ -13,7 +13,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 from openpyxl.formatting.rule import CellIsRule
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Font, PatternFill, Protection
 
 from xlsales.core import periods as periods_
 from xlsales.core.commission_inputs import (actuals_from_orders, clawback_actuals, quotas_from_table,
@@ -22,7 +22,7 @@ from xlsales.core.commission_plan import Plan
 from xlsales.core.payouts import CommissionResult, compute_payouts
 from xlsales.errors import InputError
 from xlsales.workbook_templates import template_path
-from xlsales.workbooks.binding import (FORMULA, Field, create_table, define_name, name_cell, open_workbook,
+from xlsales.workbooks.binding import (FORMULA, INPUT, Field, Formula, create_table, define_name, name_cell, open_workbook,
                                        save_atomic, table_ranges, write_name, write_table)
 from xlsales.workbooks.statements import KIND_LABELS, describe, fill_statement_sheet, write_statement_files
 
@@ -41,20 +41,29 @@ def _f(key, en, zh, formula, fmt=MONEY):
     return Field(key, en, zh, FORMULA, formula=formula, number_format=fmt)
 
 
+def _in(key, en, zh, fmt=None):
+    """A plan input the user may edit in the workbook (unlocked); every payout follows it."""
+    return Field(key, en, zh, INPUT, number_format=fmt)
+
+
 MEASURES = (
     Field("measure", "Measure", "指标"), Field("label", "Name", "名称"),
-    Field("weight", "Weight", "权重", number_format=PCT), Field("basis", "Bounds in", "档位单位"),
-    Field("mode", "Mode", "计算方式"), Field("quota_source", "Quota from", "定额来源"),
-    Field("cap", "Cap", "封顶", number_format=MONEY), Field("gate", "Gate (min attainment)", "门槛达成率", number_format=PCT),
-    Field("accel_from", "Accelerators from", "加速档起点", number_format=PCT),
-    Field("accel_ytd", "YTD attainment needed", "所需年累计达成率", number_format=PCT),
-    Field("base_rate", "Base rate", "基础比例", number_format="0.00%"),
-    Field("first_rate", "Clawback rate", "扣回比例", number_format="0.00%"),
+    _in("weight", "Weight", "权重", PCT), _in("basis", "Bounds in", "档位单位"),
+    _in("mode", "Mode", "计算方式"), Field("quota_source", "Quota from", "定额来源"),
+    _in("cap", "Cap", "封顶", MONEY), _in("gate", "Gate (min attainment)", "门槛达成率", PCT),
+    _in("accel_from", "Accelerators from", "加速档起点", PCT),
+    _in("accel_ytd", "YTD attainment needed", "所需年累计达成率", PCT),
+    # Both follow the Tiers table: the rate of the last tier below the accelerators, and tier 1's rate.
+    _f("base_rate", "Base rate", "基础比例",
+       'IF(ISNUMBER({accel_from}),IFERROR(INDEX({Tiers.rate},MATCH({measure}&"#"&'
+       'COUNTIFS({Tiers.measure},{measure},{Tiers.bound},"<"&{accel_from}),{Tiers.key},0)),0),"")', "0.00%"),
+    _f("first_rate", "Clawback rate", "扣回比例", 'INDEX({Tiers.rate},MATCH({measure}&"#1",{Tiers.key},0))',
+       "0.00%"),
 )
 TIERS = (
     Field("key", "Tier key", "档位键"), Field("measure", "Measure", "指标"), Field("tier", "Tier", "档位"),
-    Field("bound", "Lower bound", "下限", number_format="#,##0.00##"),
-    Field("rate", "Rate", "提成比例", number_format="0.00%"),
+    _in("bound", "Lower bound", "下限", "#,##0.00##"),
+    _in("rate", "Rate", "提成比例", "0.00%"),
 )
 ACTUALS = (
     Field("key", "Row key", "行键"), Field("rep", "Rep", "销售代表"), Field("region", "Region", "区域"),
@@ -143,6 +152,7 @@ AWARDS = (
 )
 LINES = (
     Field("rep", "Rep", "销售代表"), Field("seq", "#", "序号"), Field("item", "Item", "项目"),
+    Field("source", "From table", "来源表"),
     Field("measure", "Measure", "指标"), Field("description", "Working", "计算说明"),
     Field("lower", "From", "起", number_format=MONEY), Field("upper", "To", "止", number_format=MONEY),
     Field("base", "Base", "基数", number_format="#,##0.00##"), Field("rate", "Rate", "比例", number_format="0.00##"),
@@ -171,6 +181,7 @@ SETTINGS = (  # defined name, en, zh, number format
     ("DrawAmount", "Draw per period", "每期保底", MONEY),
     ("DrawRecoverable", "Draw recoverable (1 = yes)", "保底可追回（1 = 是）", None),
 )
+EDITABLE_SETTINGS = ("Prorate", "PlanCap", "DrawAmount", "DrawRecoverable")  # every payout follows them
 SOURCES = (  # defined name, en, zh, command option: the input files, so that Refresh can re-read them
     ("SourcePlan", "Plan file", "方案文件", "plan"), ("SourceOrders", "Orders file", "订单文件", "orders"),
     ("SourceReps", "Reps file", "销售代表文件", "reps"), ("SourceTargets", "Targets workbook", "目标工作簿", "targets"),
@@ -204,6 +215,8 @@ def build_template(lang: str = "en") -> openpyxl.Workbook:
         plan.cell(i, 1, zh if lang == "zh" else en)
         if fmt:
             plan.cell(i, 2).number_format = fmt
+        if name in EDITABLE_SETTINGS:
+            plan.cell(i, 2).protection = Protection(locked=False)
         define_name(wb, name, plan.title, f"$B${i}")
     for i, (name, en, zh, _) in enumerate(SOURCES, start=3):
         plan.cell(i, 4, zh if lang == "zh" else en)
@@ -263,7 +276,6 @@ def table_frames(result: CommissionResult, lang: str = "en") -> dict[str, pd.Dat
         "measure": m.key, "label": m.label(lang), "weight": m.weight, "basis": m.basis, "mode": m.mode,
         "quota_source": m.quota_source if m.quota_source != "fixed" else f"{m.quota_amount:g}",
         "cap": m.cap, "gate": m.gate, "accel_from": m.accelerator_from, "accel_ytd": m.accelerator_ytd,
-        "base_rate": None if m.accelerator_from is None else m.base_rate, "first_rate": m.tiers[0].rate,
     } for m in plan.measures])
     tiers = pd.DataFrame([{"key": f"{m.key}#{i}", "measure": m.key, "tier": i, "bound": t.bound, "rate": t.rate}
                           for m in plan.measures for i, t in enumerate(m.tiers, start=1)])
@@ -279,6 +291,10 @@ def table_frames(result: CommissionResult, lang: str = "en") -> dict[str, pd.Dat
     payouts["expected"] = payouts["payout"]
     awards = result.awards.copy()
     lines = describe(result.lines, plan, lang)
+    lines["source"] = [_label(SOURCE_TABLES[t][1], lang) if t else None for t in line_sources(lines)]
+    # an object column: pandas would turn an all-text column into plain str and lose the Formula type
+    lines["amount"] = pd.Series([Formula(f) if f else a for f, a in zip(line_formulas(lines), lines["amount"])],
+                                index=lines.index, dtype=object)
     lines["measure"] = lines["measure"].map(lambda k: plan.measure(k).label(lang) if isinstance(k, str) else None)
     return {
         "Measures": measures, "Tiers": tiers, "Actuals": actuals,
@@ -288,6 +304,83 @@ def table_frames(result: CommissionResult, lang: str = "en") -> dict[str, pd.Dat
         "Awards": awards[["rep", "award", "kind", "measure", "base", "amount"]],
         "StatementLines": lines[[f.key for f in LINES]],
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# Statement lines follow the working: each amount is a formula over the row it comes from
+
+
+def text_literal(text: str) -> str:
+    """``text`` as an Excel string literal; braces are spelled CHAR(123)/CHAR(125) so that no
+    placeholder expansion can touch a rep's or an award's name."""
+    body = str(text).replace('"', '""').replace("{", '"&CHAR(123)&"').replace("}", '"&CHAR(125)&"')
+    return f'"{body}"'
+
+
+# line kind → (table, formula template); @K = rep#measure, @R = rep, @T = tier, @A = award name
+_MP = "ROUND(SUMIFS({{MeasurePayouts.{0}}},{{MeasurePayouts.key}},@K),2)"
+_RP = "ROUND(SUMIFS({{RepPayouts.{0}}},{{RepPayouts.rep}},@R),2)"
+LINE_FORMULAS = {
+    "tier": ("TierWorking", "ROUND(SUMIFS({TierWorking.payout},{TierWorking.key},@K,{TierWorking.tier},@T),2)"),
+    "accelerator_gate": ("MeasurePayouts", _MP.format("accelerator")),
+    "gate": ("MeasurePayouts", _MP.format("gate")),
+    "weight": ("MeasurePayouts", f'ROUND({_MP.format("weighted")}-{_MP.format("subtotal")},2)'),
+    "measure_cap": ("MeasurePayouts", _MP.format("cap_adj")),
+    "clawback": ("MeasurePayouts", _MP.format("clawback")),
+    "plan_cap": ("RepPayouts", _RP.format("plan_cap_adj")),
+    "award": ("Awards", "ROUND(SUMIFS({Awards.amount},{Awards.rep},@R,{Awards.award},@A),2)"),
+    "draw": ("RepPayouts", _RP.format("draw_topup")),
+    "draw_recovery": ("RepPayouts", f'-{_RP.format("draw_recovery")}'),
+}
+SOURCE_TABLES = {  # table: (sheet key, (en, zh))
+    "TierWorking": ("working", ("Tier working", "阶梯计算")),
+    "MeasurePayouts": ("payouts", ("Payout per measure", "各指标提成")),
+    "RepPayouts": ("payouts", ("Payout per rep", "各代表应发提成")),
+    "Awards": ("awards", ("Awards", "奖励")),
+}
+
+
+def line_sources(lines: pd.DataFrame) -> list[str | None]:
+    """The table each statement line's amount comes from (None: a value, e.g. proration)."""
+    return [LINE_FORMULAS.get(str(k), (None,))[0] for k in lines["kind"]]
+
+
+def line_formulas(lines: pd.DataFrame) -> list[str | None]:
+    """Per statement line, a formula template (table placeholders only) for its amount, or None."""
+    out = []
+    for row in lines.itertuples(index=False):
+        spec = LINE_FORMULAS.get(str(row.kind))
+        if spec is None:
+            out.append(None)
+            continue
+        measure = row.measure if isinstance(row.measure, str) else ""
+        award = row.award if isinstance(row.award, str) else ""
+        out.append(spec[1].replace("@K", text_literal(f"{row.rep}#{measure}")).replace("@R", text_literal(row.rep))
+                   .replace("@T", str(int(row.tier))).replace("@A", text_literal(award)))
+    return out
+
+
+def _source_rows(wb, frames) -> dict:
+    """(table, row key) → the sheet row where that row sits as written, for the statements' links."""
+    from xlsales.workbooks.binding import find_table
+    keyed = {"TierWorking": ("key", "tier"), "MeasurePayouts": ("key",), "RepPayouts": ("rep",),
+             "Awards": ("rep", "award")}
+    out = {}
+    for table, columns in keyed.items():
+        ws, t = find_table(wb, table)
+        top = int("".join(ch for ch in t.ref.split(":")[0] if ch.isdigit()))
+        frame = frames[table]
+        for i, key in enumerate(zip(*(frame[c].astype(str) for c in columns))):
+            out.setdefault((table, key), (ws.title, top + 1 + i))
+    return out
+
+
+def _line_link(row, sources) -> tuple[str, int] | None:
+    table = LINE_FORMULAS.get(str(row.kind), (None,))[0]
+    measure = row.measure if isinstance(row.measure, str) else ""
+    key = {"TierWorking": (f"{row.rep}#{measure}", str(int(row.tier))), "MeasurePayouts": (f"{row.rep}#{measure}",),
+           "RepPayouts": (str(row.rep),), "Awards": (str(row.rep), str(row.award))}.get(table)
+    return sources.get((table, key)) if key else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -327,11 +420,12 @@ def write_commission_workbook(result: CommissionResult, path, lang: str = "en", 
     for name, _, _, formula in TOTALS:
         name_cell(wb, name).value = "=" + expand_formula(formula[1:], 0, {}, ranges) if "{" in formula else formula
     many = period.payouts["rep"].nunique() > MAX_STATEMENT_SHEETS
-    _statement_sheets(wb, period, lang, enabled=(not many) if statement_sheets is None else statement_sheets)
+    _statement_sheets(wb, period, lang, enabled=(not many) if statement_sheets is None else statement_sheets,
+                      ranges=ranges, sources=_source_rows(wb, frames))
     return save_atomic(wb, path)
 
 
-def _statement_sheets(wb, period: CommissionResult, lang: str, enabled: bool) -> None:
+def _statement_sheets(wb, period: CommissionResult, lang: str, enabled: bool, ranges=None, sources=None) -> None:
     """A statement sheet per rep (recreated on every refresh), its total checked against Payouts."""
     for ws in [ws for ws in wb.worksheets if ws.title.startswith(STATEMENT_PREFIX)]:
         wb.remove(ws)
@@ -345,7 +439,11 @@ def _statement_sheets(wb, period: CommissionResult, lang: str, enabled: bool) ->
         title = _sheet_title(str(row.rep), used)
         ws = wb.create_sheet(title)
         rows = by_rep.get(row.rep, lines.iloc[0:0])
-        total = fill_statement_sheet(ws, row.rep, label, rows, float(row.payout), period.plan, lang)
+        from xlsales.workbooks.binding import expand_formula
+        formulas = [("=" + expand_formula(f, 0, {}, ranges)) if f else None for f in line_formulas(rows)]
+        links = [_line_link(line, sources or {}) for line in rows.itertuples(index=False)]
+        total = fill_statement_sheet(ws, row.rep, label, rows, float(row.payout), period.plan, lang,
+                                     formulas=formulas, links=links)
         total_row = int(total[1:])
         ws.cell(total_row + 2, 3, "与提成汇总一致" if lang == "zh" else "Agrees with Payouts")
         ws.cell(total_row + 2, 4, f'=IF(ABS({total}-INDEX({_payout_range(wb)},MATCH(B2,{_rep_range(wb)},0)))<0.005,'

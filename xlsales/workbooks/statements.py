@@ -12,6 +12,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 from openpyxl.styles import Font
+from openpyxl.utils import quote_sheetname
 
 from xlsales.core.commission_plan import Plan
 from xlsales.glossary import GLOSSARY
@@ -117,8 +118,12 @@ def statement_workbook(rep, period, rows: pd.DataFrame, payout: float, plan: Pla
     return wb
 
 
-def fill_statement_sheet(ws, rep, period, rows, payout, plan, lang, first_row: int = 5) -> str:
-    """Write a statement on ``ws``; returns the address of the total (a SUM of the line amounts)."""
+def fill_statement_sheet(ws, rep, period, rows, payout, plan, lang, first_row: int = 5, formulas=None,
+                         links=None) -> str:
+    """Write a statement on ``ws``; returns the address of the total (a SUM of the line amounts).
+
+    ``formulas``: per line, a formula ("=...") that computes its amount from the working tables, or
+    None for a value; ``links``: per line, (sheet title, row) of the row it comes from, or None."""
     zh = lang == "zh"
     ws["A1"] = f"{plan.name} — {'提成明细' if zh else 'commission statement'}"
     ws["A1"].font = Font(bold=True, size=13)
@@ -132,7 +137,13 @@ def fill_statement_sheet(ws, rep, period, rows, payout, plan, lang, first_row: i
         ws.cell(r, 1, int(row.seq))
         set_cell(ws.cell(r, 2), row.item)
         set_cell(ws.cell(r, 3), row.description)
-        ws.cell(r, 4, float(row.amount)).number_format = MONEY
+        formula = formulas[i] if formulas is not None else None
+        ws.cell(r, 4, formula if formula else float(row.amount)).number_format = MONEY
+        link = links[i] if links is not None else None
+        if link:
+            source = ws.cell(r, 5, f"{link[0]} {'第' if zh else 'row'} {link[1]}{' 行' if zh else ''}")
+            source.hyperlink = f"#{quote_sheetname(link[0])}!A{link[1]}"
+            source.font = Font(color="0563C1", underline="single")
     total_row = first_row + len(rows)
     ws.cell(total_row, 3, "应发提成" if zh else "Payout").font = Font(bold=True)
     total = ws.cell(total_row, 4, f"=ROUND(SUM(D{first_row}:D{max(total_row - 1, first_row)}),2)")
@@ -142,4 +153,7 @@ def fill_statement_sheet(ws, rep, period, rows, payout, plan, lang, first_row: i
     ws.column_dimensions["B"].width = 16
     ws.column_dimensions["C"].width = 70
     ws.column_dimensions["D"].width = 16
+    if links is not None:
+        ws.cell(first_row - 1, 5, "来源" if zh else "Source").font = Font(bold=True)
+        ws.column_dimensions["E"].width = 24
     return f"D{total_row}"
