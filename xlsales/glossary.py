@@ -118,6 +118,7 @@ GLOSSARY: dict[str, dict[str, tuple[str, str]]] = {
         "weight": ("Weight", "权重"),
         "measure_cap": ("Measure cap", "指标封顶"),
         "clawback": ("Clawback", "退货扣回"),
+        "credit_note": ("Credit note", "冲销扣回"),
         "plan_cap": ("Plan cap", "方案封顶"),
         "award": ("Award", "奖励"),
         "draw": ("Draw top-up", "保底补足"),

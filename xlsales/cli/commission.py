@@ -13,6 +13,7 @@ from xlsales.cli.display import text_table
 from xlsales.core import periods
 from xlsales.errors import InputError, InputFileError
 from xlsales.io.loading import capped
+from xlsales.io.commission_files import check_credit_notes, load_credits
 from xlsales.io.plan import load_clawbacks, load_plan, load_quotas
 from xlsales.workbooks.binding import WorkbookError
 
@@ -28,26 +29,28 @@ from xlsales.workbooks.binding import WorkbookError
               help="Quotas file: rep, measure, period (2026-06 or 2026-Q2), quota.")
 @click.option("--clawbacks", "clawbacks_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Deals lost or returned after they were paid: rep, date, amount[, measure, reason].")
+@click.option("--credits", "credits_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Split credit: order_id, rep, share (订单编号, 销售代表, 比例); an order's shares add up to 100%.")
 @click.option("--period", required=True, help="Period to pay: 2026-06 (month plan) or 2026-Q2 (quarter plan).")
 @click.option("--out", "out", type=click.Path(path_type=Path), default=Path("commission.xlsx"), show_default=True,
               help="Workbook to write; an existing one is refreshed in place.")
 @click.option("--statements", "statements_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Also write one statement workbook per rep into this folder.")
 @LANG_OPTION
-def commission(plan_path, orders, reps, targets_path, quotas_path, clawbacks_path, period, out, statements_dir,
-               lang):
+def commission(plan_path, orders, reps, targets_path, quotas_path, clawbacks_path, credits_path, period, out,
+               statements_dir, lang):
     """Pay commission for a period: tiers, gates, caps, awards, draws, clawbacks; a statement per rep."""
     from xlsales.workbooks.commission import run_commission, summary, write_commission_workbook
     from xlsales.workbooks.statements import write_statement_files
 
     try:
-        plan, orders_frame, reps_frame, targets, quotas, clawbacks = _inputs(
-            plan_path, orders, reps, targets_path, quotas_path, clawbacks_path)
+        plan, orders_frame, reps_frame, targets, quotas, clawbacks, credits = _inputs(
+            plan_path, orders, reps, targets_path, quotas_path, clawbacks_path, credits_path)
         out = output_path(out)
-        result = run_commission(plan, orders_frame, reps_frame, period, targets, quotas, clawbacks)
+        result = run_commission(plan, orders_frame, reps_frame, period, targets, quotas, clawbacks, credits)
         label = periods.label(periods.parse(period, plan.period), plan.period)
         sources = {"plan": plan_path, "orders": orders, "reps": reps, "targets": targets_path,
-                   "quotas": quotas_path, "clawbacks": clawbacks_path}
+                   "quotas": quotas_path, "clawbacks": clawbacks_path, "credits": credits_path}
         path = write_commission_workbook(result, out, lang, sources=sources)
         written = []
         if statements_dir:
@@ -60,7 +63,7 @@ def commission(plan_path, orders, reps, targets_path, quotas_path, clawbacks_pat
     click.echo(format_summary(summary(result.period(periods.parse(period, plan.period))), lang))
 
 
-def _inputs(plan_path, orders, reps, targets_path, quotas_path, clawbacks_path=None):
+def _inputs(plan_path, orders, reps, targets_path, quotas_path, clawbacks_path=None, credits_path=None):
     """Every input checked before anything is written; all file problems reported together."""
     if targets_path and quotas_path:
         raise InputError("give either --targets or --quotas, not both")
@@ -71,6 +74,13 @@ def _inputs(plan_path, orders, reps, targets_path, quotas_path, clawbacks_path=N
         problems.extend(error.problems)
         plan = None
     orders_frame, reps_frame = load_sales_inputs(orders, reps, problems)
+    sales_ok = not problems
+    if sales_ok:
+        check_credit_notes(orders_frame, problems)
+    credits = None
+    if credits_path:
+        credits = load_credits(credits_path, orders_frame if sales_ok else None, reps_frame if sales_ok else None,
+                               problems)
     quotas = load_quotas(quotas_path, problems) if quotas_path else None
     clawbacks = load_clawbacks(clawbacks_path, problems) if clawbacks_path else None
     targets = None
@@ -78,7 +88,7 @@ def _inputs(plan_path, orders, reps, targets_path, quotas_path, clawbacks_path=N
         targets = _read_targets(targets_path, problems)
     if problems:
         raise InputFileError(capped(problems))
-    return plan, orders_frame, reps_frame, targets, quotas, clawbacks
+    return plan, orders_frame, reps_frame, targets, quotas, clawbacks, credits
 
 
 def _read_targets(path, problems):

@@ -23,9 +23,12 @@ def actuals_from_orders(orders: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     frames = []
     pno = periods.period_numbers(orders["date"], plan.period)
     rep = orders["rep"].to_numpy(dtype=object)
+    # credit notes are taken back at the rate paid on the order they reverse (credit_notes_from_orders)
+    note = orders["is_credit_note"].to_numpy(dtype=bool) if "is_credit_note" in orders.columns else \
+        np.zeros(len(orders), bool)
     for key in plan.measure_keys:
         if key == "revenue":
-            amount = orders["amount"].to_numpy(dtype=float)
+            amount = np.where(note, 0.0, orders["amount"].to_numpy(dtype=float))
             achieved, returns = np.clip(amount, 0, None), np.clip(amount, None, 0)
             frames.append(_sum(rep, pno, key, achieved, returns))
         elif key == "collections":
@@ -41,6 +44,26 @@ def actuals_from_orders(orders: pd.DataFrame, plan: Plan) -> pd.DataFrame:
             frames.append(_sum(firsts["rep"].astype(str).to_numpy(), firsts["_pno"].to_numpy(), key,
                                np.ones(len(firsts)), np.zeros(len(firsts))))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ACTUAL_COLUMNS)
+
+
+CREDIT_NOTE_COLUMNS = ["rep", "pno", "orig_pno", "measure", "amount", "order_id"]
+
+
+def credit_notes_from_orders(orders: pd.DataFrame, plan: Plan) -> pd.DataFrame:
+    """The credited parts of credit notes (``xlsales.core.commission_credits.credited_orders``): rep,
+    period of the note, period of the order it reverses, measure (revenue), amount (< 0), order id."""
+    if "is_credit_note" not in orders.columns or not orders["is_credit_note"].any():
+        return pd.DataFrame(columns=CREDIT_NOTE_COLUMNS)
+    notes = orders[orders["is_credit_note"].to_numpy(dtype=bool)]
+    originals = orders[~orders["is_credit_note"].to_numpy(dtype=bool) & orders["order_id"].notna()]
+    dates = dict(zip(originals["order_id"].astype(str).str.strip(), originals["date"]))
+    orig_dates = pd.to_datetime(notes["reverses"].astype(str).str.strip().map(dates))
+    return pd.DataFrame({
+        "rep": notes["rep"].astype(str).to_numpy(), "pno": periods.period_numbers(notes["date"], plan.period),
+        "orig_pno": periods.period_numbers(orig_dates.fillna(notes["date"]), plan.period),
+        "measure": "revenue", "amount": notes["amount"].to_numpy(dtype=float),
+        "order_id": notes["reverses"].astype(str).str.strip().to_numpy(),
+    })[CREDIT_NOTE_COLUMNS]
 
 
 def _sum(rep, pno, measure, achieved, returns) -> pd.DataFrame:

@@ -36,9 +36,9 @@ from xlsales.errors import InputError
 
 # The statement-lines frame (stable: memos and statements render from it). See docs/commission.md.
 LINE_COLUMNS = ["rep", "period", "pno", "seq", "kind", "measure", "tier", "award", "lower", "upper", "base", "rate",
-                "amount"]
+                "amount", "note"]
 # Line kinds in statement order.
-LINE_KINDS = ("proration", "tier", "accelerator_gate", "gate", "weight", "measure_cap", "clawback",
+LINE_KINDS = ("proration", "tier", "accelerator_gate", "gate", "weight", "measure_cap", "clawback", "credit_note",
               "plan_cap", "award", "draw", "draw_recovery")
 
 
@@ -98,8 +98,11 @@ def _grid(frame: pd.DataFrame, value: str, reps: pd.Index, pnos: np.ndarray, key
 
 
 def compute_payouts(plan: Plan, actuals: pd.DataFrame, quotas: pd.DataFrame, roster: pd.DataFrame,
-                    through: int) -> CommissionResult:
-    """Payouts for every roster rep from the plan year's first period through period ``through``."""
+                    through: int, credit_notes: pd.DataFrame | None = None) -> CommissionResult:
+    """Payouts for every roster rep from the plan year's first period through period ``through``.
+
+    ``credit_notes``: rep, pno, orig_pno, measure, amount (< 0), order_id: each taken back from the rep
+    at the rate the rep was paid on the measure in ``orig_pno`` (see ``xlsales.core.commission_credits``)."""
     freq = plan.period
     start = periods_.first_period(plan.year, freq)
     if quotas is not None and len(quotas) and any(m.quota_source != "fixed" for m in plan.measures):
@@ -123,6 +126,7 @@ def compute_payouts(plan: Plan, actuals: pd.DataFrame, quotas: pd.DataFrame, ros
     _check_quotas(plan, reps, pnos, achieved, quota_p, factor)
 
     w = _Working(plan, reps, pnos, factor, achieved, returns, quota, quota_p)
+    w.credit_notes = credit_notes
     w.teams = _text(roster, "team")
     w.measure_working()
     w.rep_working()
@@ -158,13 +162,27 @@ class _Working:
             self.ytd_achieved, self.ytd_quota = ytd_ach, ytd_quota
             self.ytd_attainment = np.where(ytd_quota > 0, ytd_ach / ytd_quota, np.nan)
         self.cols = {k: np.zeros(shape) for k in ("tier_pay", "accelerator", "gate", "subtotal", "weighted",
-                                                   "weight_adj", "cap", "cap_adj", "clawback", "net")}
+                                                   "weight_adj", "cap", "cap_adj", "clawback", "credit_notes",
+                                                   "net")}
+        self.credit_notes = None
+        self.notes: list[str] = []  # texts of the lines' ``note`` column (codes index this list)
         self.cols["cap"][:] = np.nan
 
     # -- lines ------------------------------------------------------------------------------------
 
+    def note_codes(self, texts) -> np.ndarray:
+        """Codes of ``texts`` in the notes list (added when new)."""
+        index = {t: i for i, t in enumerate(self.notes)}
+        out = []
+        for text in texts:
+            if text not in index:
+                index[text] = len(self.notes)
+                self.notes.append(text)
+            out.append(index[text])
+        return np.asarray(out, dtype=np.int32)
+
     def add_lines(self, kind, r, p, amount, measure=-1, tier=0, lower=np.nan, upper=np.nan, base=np.nan,
-                  rate=np.nan, keep_zero=False):
+                  rate=np.nan, keep_zero=False, note=-1):
         """Statement lines at rep/period positions (r, p); zero amounts are dropped unless kept."""
         n = np.size(r)
         amount = np.broadcast_to(np.asarray(amount, dtype=float), n)
@@ -175,7 +193,8 @@ class _Working:
                 "p": np.broadcast_to(np.asarray(p, dtype=np.int16), n)[keep],
                 "kind": np.full(keep.sum(), LINE_KINDS.index(kind), dtype=np.int8),
                 "measure": np.broadcast_to(np.asarray(measure, dtype=np.int8), n)[keep],
-                "tier": np.broadcast_to(np.asarray(tier, dtype=np.int16), n)[keep]}
+                "tier": np.broadcast_to(np.asarray(tier, dtype=np.int16), n)[keep],
+                "note": np.broadcast_to(np.asarray(note, dtype=np.int32), n)[keep]}
         for name, value in (("lower", lower), ("upper", upper), ("base", base), ("rate", rate),
                             ("amount", amount)):
             part[name] = np.broadcast_to(np.asarray(value, dtype=float), n)[keep]
@@ -250,11 +269,42 @@ class _Working:
         self.add_lines("clawback", r_all, p_all, clawback, m, base=returns, rate=rates[0] * measure.weight)
 
         shape = self.factor.shape
+        net = cents(weighted + cap_adj)
+        c["credit_notes"][:, :, m] = self._credit_notes(m, measure, net.reshape(shape), rates[0] * measure.weight)
         for name, value in (("tier_pay", tier_pay), ("accelerator", accelerator), ("gate", gate),
                             ("subtotal", subtotal), ("weighted", weighted), ("weight_adj", weight_adj),
                             ("cap", cap), ("cap_adj", cap_adj), ("clawback", clawback),
-                            ("net", cents(weighted + cap_adj))):
+                            ("net", net)):
             c[name][:, :, m] = value.reshape(shape)
+
+    def _credit_notes(self, m, measure, net, fallback_rate) -> np.ndarray:
+        """Credit notes of measure ``m``: each credited part taken back at the rate the rep was paid on
+        the measure in the original order's period (net ÷ achieved there); an order from before the
+        computed periods is taken back at the first tier's rate × weight, like a return."""
+        out = np.zeros(net.shape)
+        notes = self.credit_notes
+        if notes is None or notes.empty:
+            return out
+        notes = notes[notes["measure"] == measure.key]
+        r = self.reps.get_indexer(notes["rep"].astype(str))
+        p = notes["pno"].to_numpy(dtype=np.int64) - self.pnos[0]
+        p0 = notes["orig_pno"].to_numpy(dtype=np.int64) - self.pnos[0]
+        keep = (r >= 0) & (p >= 0) & (p < len(self.pnos))
+        r, p, p0 = r[keep], p[keep], p0[keep]
+        amount = notes["amount"].to_numpy(dtype=float)[keep]
+        inside = (p0 >= 0) & (p0 < len(self.pnos))
+        p0c = np.clip(p0, 0, len(self.pnos) - 1)
+        achieved = self.achieved[r, p0c, m]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            paid = np.where(achieved > 0, net[r, p0c] / achieved, 0.0)
+        rate = np.where(inside, paid, fallback_rate)
+        back = np.minimum(cents(amount * rate), 0.0)
+        np.add.at(out, (r, p), back)
+        ids = notes["order_id"].astype(str).to_numpy()[keep]
+        labels = periods_.labels(self.pnos[0] + p0, self.plan.period)
+        self.add_lines("credit_note", r, p, back, m, base=amount, rate=rate, keep_zero=True,
+                       note=self.note_codes([f"{i} ({lab})" for i, lab in zip(ids, labels)]))
+        return out
 
     # -- per rep and period -----------------------------------------------------------------------
 
@@ -271,7 +321,7 @@ class _Working:
             self.plan_cap_adj = np.minimum(0.0, cents(self.plan_cap - self.commission))
             self.add_lines("plan_cap", r_all, p_all, self.plan_cap_adj.ravel(), base=self.commission.ravel(),
                            rate=self.plan_cap.ravel())
-        self.clawbacks = cents(c["clawback"].sum(axis=2))
+        self.clawbacks = cents(c["clawback"].sum(axis=2) + c["credit_notes"].sum(axis=2))
         self.award_total, self.award_rows = self._awards()
         self.earned = cents(self.commission + self.plan_cap_adj + self.clawbacks + self.award_total)
         R, P = factor.shape
@@ -382,6 +432,7 @@ class _Working:
             "tier": cat["tier"].astype(np.int64), "award": pd.Categorical.from_codes(award, names),
             "lower": cat["lower"], "upper": cat["upper"],
             "base": cat["base"], "rate": cat["rate"], "amount": cat["amount"],
+            "note": pd.Categorical.from_codes(cat["note"], list(dict.fromkeys(self.notes))),
         })
 
     def _award_frame(self, period_labels) -> pd.DataFrame:

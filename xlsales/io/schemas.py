@@ -26,6 +26,9 @@ ORDERS = Schema("orders", (
     Column("product", ("产品", "产品名称", "品类"), required=False),
     Column("collected", ("回款", "回款金额", "已回款", "collections"), kind="number", required=False,
            nonnegative=True),
+    Column("order_id", ("订单编号", "订单号", "单号", "order no", "order number"), required=False),
+    Column("reverses", ("冲销订单", "冲销单号", "原订单", "reverses order", "original order"), required=False),
+    Column("collected_date", ("回款日期", "收款日期", "collection date", "paid date"), kind="date", required=False),
 ))
 
 REPS = Schema("reps", (

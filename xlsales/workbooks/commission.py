@@ -16,8 +16,9 @@ from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Font, PatternFill, Protection
 
 from xlsales.core import periods as periods_
-from xlsales.core.commission_inputs import (actuals_from_orders, clawback_actuals, quotas_from_table,
-                                            quotas_from_targets, roster_from_reps)
+from xlsales.core.commission_credits import credited_orders
+from xlsales.core.commission_inputs import (actuals_from_orders, clawback_actuals, credit_notes_from_orders,
+                                            quotas_from_table, quotas_from_targets, roster_from_reps)
 from xlsales.core.commission_plan import Plan
 from xlsales.core.payouts import CommissionResult, compute_payouts
 from xlsales.errors import InputError
@@ -123,6 +124,8 @@ MEASURE_PAYOUTS = (
     _f("cap_adj", "Cap adjustment", "封顶调整", 'IF({cap}="",0,MIN(0,ROUND({cap}-{weighted},2)))'),
     _f("returns", "Returns", "退货", _A("returns")),
     _f("clawback", "Clawback", "退货扣回", f'ROUND({{returns}}*{_M("first_rate")}*{{weight}},2)'),
+    # taken back at the rate paid in the period of the reversed order (an earlier period: a value)
+    Field("credit_notes", "Credit notes", "冲销扣回", number_format=MONEY),
     _f("net", "Measure commission", "指标提成", "ROUND({weighted}+{cap_adj},2)"),
 )
 REP_PAYOUTS = (
@@ -131,7 +134,8 @@ REP_PAYOUTS = (
     _f("commission", "Commission", "提成", "ROUND(SUMIFS({MeasurePayouts.net},{MeasurePayouts.rep},{rep}),2)"),
     _f("plan_cap", "Plan cap", "方案封顶", 'IF(ISNUMBER(PlanCap),ROUNDDOWN(PlanCap*IF(Prorate=1,{factor},1),2),"")'),
     _f("plan_cap_adj", "Plan cap adjustment", "封顶调整", 'IF({plan_cap}="",0,MIN(0,ROUND({plan_cap}-{commission},2)))'),
-    _f("clawbacks", "Clawbacks", "扣回", "ROUND(SUMIFS({MeasurePayouts.clawback},{MeasurePayouts.rep},{rep}),2)"),
+    _f("clawbacks", "Clawbacks", "扣回", "ROUND(SUMIFS({MeasurePayouts.clawback},{MeasurePayouts.rep},{rep})"
+       "+SUMIFS({MeasurePayouts.credit_notes},{MeasurePayouts.rep},{rep}),2)"),
     _f("awards", "Awards", "奖励", "ROUND(SUMIFS({Awards.amount},{Awards.rep},{rep}),2)"),
     _f("earned", "Earned", "应得", "ROUND({commission}+{plan_cap_adj}+{clawbacks}+{awards},2)"),
     _f("draw", "Draw", "保底", "IF(ISNUMBER(DrawAmount),ROUND(DrawAmount*IF(Prorate=1,{factor},1),2),0)"),
@@ -163,13 +167,15 @@ SHEETS = {  # key: (en, zh)
     "plan": ("Plan", "方案"), "actuals": ("Actuals and quotas", "业绩与定额"), "working": ("Tier working", "阶梯计算"),
     "payouts": ("Payouts", "提成汇总"), "awards": ("Awards", "奖励"), "lines": ("Statement lines", "提成明细行"),
 }
+# RepPayouts sits right of MeasurePayouts, one empty column between them (tables must not overlap)
+REP_PAYOUTS_COLUMN = __import__("openpyxl").utils.get_column_letter(len(MEASURE_PAYOUTS) + 2)
 TABLES = {  # name: (sheet key, fields, top-left, row key)
     "Measures": ("plan", MEASURES, "A12", ["measure"]),
     "Tiers": ("plan", TIERS, "A20", ["key"]),
     "Actuals": ("actuals", ACTUALS, "A3", ["key"]),
     "TierWorking": ("working", TIER_WORKING, "A3", ["rep", "measure", "tier"]),
     "MeasurePayouts": ("payouts", MEASURE_PAYOUTS, "A20", ["key"]),
-    "RepPayouts": ("payouts", REP_PAYOUTS, "R20", ["rep"]),
+    "RepPayouts": ("payouts", REP_PAYOUTS, f"{REP_PAYOUTS_COLUMN}20", ["rep"]),
     "Awards": ("awards", AWARDS, "A3", None),
     "StatementLines": ("lines", LINES, "A3", None),
 }
@@ -186,6 +192,7 @@ SOURCES = (  # defined name, en, zh, command option: the input files, so that Re
     ("SourcePlan", "Plan file", "方案文件", "plan"), ("SourceOrders", "Orders file", "订单文件", "orders"),
     ("SourceReps", "Reps file", "销售代表文件", "reps"), ("SourceTargets", "Targets workbook", "目标工作簿", "targets"),
     ("SourceQuotas", "Quotas file", "定额文件", "quotas"), ("SourceClawbacks", "Clawbacks file", "扣回清单", "clawbacks"),
+    ("SourceCredits", "Credits file", "分成文件", "credits"),
 )
 TOTALS = (  # defined name, en, zh, formula (on the payouts sheet)
     ("TotalPayout", "Total payout", "应发合计", "=ROUND(SUM({RepPayouts.payout}),2)"),
@@ -238,8 +245,8 @@ def build_template(lang: str = "en") -> openpyxl.Workbook:
         sheets[key]["A1"] = _label(pair, lang)
         sheets[key]["A1"].font = Font(bold=True, size=13)
     pay["A18"] = "各指标提成" if lang == "zh" else "Payout per measure"
-    pay["R18"] = "各代表应发提成" if lang == "zh" else "Payout per rep"
-    for cell in (pay["A18"], pay["R18"]):
+    pay[f"{REP_PAYOUTS_COLUMN}18"] = "各代表应发提成" if lang == "zh" else "Payout per rep"
+    for cell in (pay["A18"], pay[f"{REP_PAYOUTS_COLUMN}18"]):
         cell.font = Font(bold=True, size=12)
     for name, (sheet_key, fields, top_left, _) in TABLES.items():
         create_table(sheets[sheet_key], name, fields, top_left, lang, width=14)
@@ -299,7 +306,7 @@ def table_frames(result: CommissionResult, lang: str = "en") -> dict[str, pd.Dat
     return {
         "Measures": measures, "Tiers": tiers, "Actuals": actuals,
         "TierWorking": working[["rep", "measure", "tier", "key", "tkey", "nkey"]],
-        "MeasurePayouts": rows[["key", "rep", "measure"]],
+        "MeasurePayouts": rows[["key", "rep", "measure", "credit_notes"]],
         "RepPayouts": payouts[["rep", "region", "team", "factor", "draw_open", "expected"]],
         "Awards": awards[["rep", "award", "kind", "measure", "base", "amount"]],
         "StatementLines": lines[[f.key for f in LINES]],
@@ -410,7 +417,8 @@ def write_commission_workbook(result: CommissionResult, path, lang: str = "en", 
     if sources is not None:
         for name, _, _, option in SOURCES:
             value = sources.get(option)
-            write_name(wb, name, str(Path(value).resolve()) if value else None)
+            if name in wb.defined_names:  # a workbook from an older template may lack the newer names
+                write_name(wb, name, str(Path(value).resolve()) if value else None)
     ranges = {}
     for name, (_, fields, _, _) in TABLES.items():
         ranges.update(table_ranges(wb, name, fields, len(frames[name])))
@@ -479,8 +487,11 @@ def _rep_range(wb) -> str:
 
 def run_commission(plan: Plan, orders: pd.DataFrame, reps: pd.DataFrame, period: str,
                    monthly_targets: pd.DataFrame | None = None, quotas: pd.DataFrame | None = None,
-                   clawbacks: pd.DataFrame | None = None) -> CommissionResult:
-    """Payouts from the plan year's start through ``period`` ("2026-06" / "2026-Q2")."""
+                   clawbacks: pd.DataFrame | None = None, credits: pd.DataFrame | None = None) -> CommissionResult:
+    """Payouts from the plan year's start through ``period`` ("2026-06" / "2026-Q2").
+
+    ``credits``: order_id, rep, share (split credit); credit notes in the orders (``reverses``) are
+    taken back from the reps of the order they reverse."""
     through = periods_.parse(period, plan.period, "period")
     if through // periods_.PER_YEAR[plan.period] != plan.year:
         raise InputError(f"period: {periods_.label(through, plan.period)} is not in the plan year {plan.year}")
@@ -494,11 +505,13 @@ def run_commission(plan: Plan, orders: pd.DataFrame, reps: pd.DataFrame, period:
     if quotas is not None:
         frames.append(quotas_from_table(quotas, plan, quotas.attrs.get("source", "quotas")))
     quota_frame = pd.concat(frames, ignore_index=True) if frames else None
+    orders = credited_orders(orders, credits)
     actuals = actuals_from_orders(orders, plan)
     if clawbacks is not None and len(clawbacks):
         actuals = pd.concat([actuals.astype({"rep": object}), clawback_actuals(clawbacks, plan).astype({"rep": object})],
                             ignore_index=True)
-    return compute_payouts(plan, actuals, quota_frame, roster_from_reps(reps), through)
+    return compute_payouts(plan, actuals, quota_frame, roster_from_reps(reps), through,
+                           credit_notes_from_orders(orders, plan))
 
 
 def refresh_workbook(path) -> Path:
@@ -507,7 +520,7 @@ def refresh_workbook(path) -> Path:
     from xlsales.io.schemas import load_orders, load_reps
     from xlsales.workbooks.binding import WorkbookError
     wb = open_workbook(path)
-    sources = {option: name_cell(wb, name).value for name, _, _, option in SOURCES}
+    sources = {option: name_cell(wb, name).value for name, _, _, option in SOURCES if name in wb.defined_names}
     if not sources.get("plan") or not sources.get("orders") or not sources.get("reps"):
         raise WorkbookError("this workbook does not record its input files; run xlsales commission again")
     lang = "zh" if SHEETS["plan"][1] in wb.sheetnames else "en"
@@ -516,11 +529,19 @@ def refresh_workbook(path) -> Path:
     if sources.get("targets"):
         from xlsales.workbooks.targets import read_monthly_targets
         targets = read_monthly_targets(sources["targets"])
+    orders, reps = load_orders(sources["orders"]), load_reps(sources["reps"])
     result = run_commission(
-        load_plan(sources["plan"]), load_orders(sources["orders"]), load_reps(sources["reps"]), period, targets,
+        load_plan(sources["plan"]), orders, reps, period, targets,
         load_quotas(sources["quotas"]) if sources.get("quotas") else None,
-        load_clawbacks(sources["clawbacks"]) if sources.get("clawbacks") else None)
+        load_clawbacks(sources["clawbacks"]) if sources.get("clawbacks") else None,
+        _credits(sources, orders, reps))
     return write_commission_workbook(result, path, lang, sources=sources)
+
+
+def _credits(sources, orders, reps):
+    from xlsales.io.commission_files import check_credit_notes, load_credits
+    check_credit_notes(orders)
+    return load_credits(sources["credits"], orders, reps) if sources.get("credits") else None
 
 
 def commission_report(company_frames, plan: Plan, monthly_targets: pd.DataFrame, period: str, out_dir,

@@ -58,6 +58,10 @@ def _sentence(row, plan: Plan, lang: str) -> str:
     if kind == "clawback":
         return f"{measure} 退货 {_m(row.base)} 按 {_p(row.rate)} 扣回" if zh else \
             f"{measure} returns {_m(row.base)} clawed back at {_p(row.rate)}"
+    if kind == "credit_note":
+        return (f"{measure} 冲销订单 {row.note}：{_m(row.base)} 按当期实付比例 {_p(row.rate)} 扣回" if zh else
+                f"{measure} credit note on order {row.note}: {_m(row.base)} taken back at the {_p(row.rate)} "
+                f"paid on it")
     if kind == "plan_cap":
         return f"提成 {_m(row.base)} 超过方案封顶 {_m(row.rate)}" if zh else \
             f"Commission {_m(row.base)} above the plan cap {_m(row.rate)}"
