@@ -158,12 +158,39 @@ def test_coaching_after_the_period_plans_the_next_one_with_the_gap_on_top():
     assert ctx["period"]["closed"] and ctx["gap"] == 11_000
     objective = ctx["okma"]["objective"]
     assert (objective["next_target"], objective["catch_up"], objective["due"]) == (31_000, 42_000, date(2026, 7, 31))
-    assert ctx["okma"]["actions"][0]["amount"] == pytest.approx(42_000 / 31)
-    assert ctx["okma"]["key_results"][0]["amount"] == 42_000
     assert ctx["deals_needed"] == deals_needed(42_000, 1.0, 20_000)          # orders of Bob's average size
-    assert ctx["okma"]["measurement"]["weekly_pace"] == pytest.approx(42_000 / 31 * 7)
+    # Bob sold 20 000 in the 90 days to 30 Jun: 222.22 a day, +20 % stretch over July's 31 days reaches
+    # 8 266.67, far from 42 000: the plan asks for 8 200 (rounded down to 100) and says the rest is re-planned.
+    plan = ctx["plan"]
+    assert plan["recent_daily"] == pytest.approx(20_000 / 90) and plan["reachable"] == pytest.approx(20_000 / 90 * 1.2 * 31)
+    assert (plan["closable"], plan["ask"], plan["carried"]) == (False, 8_200, 33_800)
+    assert ctx["okma"]["key_results"][0] == {"code": "book", "amount": 8_200, "due": date(2026, 7, 31)}
+    assert ctx["okma"]["key_results"][1] == {"code": "deals_to_win", "count": 1, "due": date(2026, 7, 31)}
+    assert ctx["okma"]["actions"][0]["amount"] == pytest.approx(8_200 / 31)
+    assert ctx["okma"]["measurement"]["weekly_pace"] == pytest.approx(8_200 / 31 * 7)
+    assert any(a["code"] == "replan_rest" and a["amount"] == 33_800 for a in ctx["okma"]["actions"])
     md = render_memo(ctx, "zh").markdown
-    assert "¥42,000" in md and "¥1,355" in md
+    assert "¥42,000" in md and "¥8,200" in md and "¥33,800" in md and "¥265" in md
+    en = render_memo(ctx, "en").markdown
+    assert "cannot be closed by 31 Jul 2026" in en and "- ¥8,200 booked in orders by 31 Jul 2026" in en
+
+
+def test_key_results_ask_what_the_recent_pace_reaches_and_name_each_count():
+    from xlsales.core.coaching import key_results
+    # 30 000 to book in 20 days; 1 500 a day lately reaches 1 500 × 1.2 × 20 = 36 000: closable.
+    # Win rate 25 %, average won deal 4 000: deals to win ⌈30 000 / 4 000⌉ = 8, deals to work
+    # ⌈30 000 / 1 000⌉ = 30, pipeline needed 30 × 4 000 = 120 000, of which 70 000 is to add to the 50 000 open.
+    plan = key_results(30_000, 20, 1_500, 0.25, 4_000, open_pipeline=50_000)
+    assert (plan["closable"], plan["ask"], plan["deals_to_win"], plan["deals_to_work"]) == (True, 30_000, 8, 30)
+    assert (plan["pipeline_needed"], plan["pipeline_to_add"], plan["coverage_needed"]) == (120_000, 70_000, 4.0)
+    assert plan["daily"] == 1_500
+    # 1 000 a day lately reaches 24 000: the plan asks for 24 000 and carries 6 000.
+    slow = key_results(30_000, 20, 1_000, 0.25, 4_000, open_pipeline=200_000)
+    assert (slow["closable"], slow["ask"], slow["carried"], slow["deals_to_win"], slow["deals_to_work"]) == \
+        (False, 24_000, 6_000, 6, 24)
+    assert slow["pipeline_to_add"] == 0
+    # No sales lately: the plan asks for the whole amount and says nothing about reach.
+    assert key_results(30_000, 20, 0, 0.25, 4_000)["closable"] is None
 
 
 def test_statement_lines_add_up_to_commission():

@@ -176,26 +176,26 @@ def prepare(config: BuildConfig) -> Shared:
     monthly = data["targets"] if data.get("targets") is not None else plan.monthly
     funnel_memo = funnel_book = commission = None
     if data["deals"] is not None:
+        # One funnel analysis over the plan year for the workbook, the memos and the console, so that
+        # coverage, gap and deals needed are the same figures wherever they are shown.
         from xlsales.core.funnel_analysis import analyse_funnel
-        funnel_memo = analyse_funnel(data["deals"], data["stages"], as_of, monthly, "month")
+        funnel_memo = analyse_funnel(data["deals"], data["stages"], as_of, monthly, "year")
         if "funnel" in config.outputs.workbooks:
-            funnel_book = analyse_funnel(data["deals"], data["stages"], as_of, monthly, "year")
+            funnel_book = funnel_memo
         if data.get("earlier_deals") is not None:
             from xlsales.core.funnel_changes import compare_pipeline
             from xlsales.io.funnel_inputs import latest_date
             earlier = data["earlier_deals"]
             earlier_as_of = min(data.get("earlier_as_of") or latest_date(earlier) or as_of, as_of)
-            changes = compare_pipeline(earlier, data["deals"], data["stages"], earlier_as_of, as_of)
-            for result in (funnel_memo, funnel_book):
-                if result is not None:
-                    result.changes = changes
+            funnel_memo.changes = compare_pipeline(earlier, data["deals"], data["stages"], earlier_as_of, as_of)
     if data["commission_plan"] is not None:
         from xlsales.workbooks.commission import run_commission
         cplan = data["commission_plan"]
         label = as_of.strftime("%Y-%m") if cplan.period == "month" else f"{as_of.year}-Q{(as_of.month - 1) // 3 + 1}"
         commission = run_commission(cplan, data["orders"], data["reps"], label, monthly)
     targets = monthly.loc[monthly["measure"] == "revenue", ["rep", "month", "target"]]
-    memo = suite.memo_inputs(data["orders"], data["reps"], targets, as_of, config.company, funnel_memo, commission)
+    memo = suite.memo_inputs(data["orders"], data["reps"], targets, as_of, config.company, funnel_memo, commission,
+                             measure_targets=suite.sources.other_measures(monthly), key_product=t.key_product)
     return Shared(config, memo, plan, funnel_book, config.path(config.outputs.dir))
 
 
@@ -230,7 +230,7 @@ def plan_tasks(shared: Shared, shard: tuple[int, int] = (1, 1)) -> list[Task]:
         tasks += [Task("workbook", w) for w in cfg.workbooks if available[w]]
         if {"monthly", "quarterly"} & set(cfg.memos):
             tasks.append(Task("company", "company"))
-    if cfg.by_team and "monthly" in cfg.memos:
+    if cfg.by_team and ("monthly" in cfg.memos or "quarterly" in cfg.memos):
         mine = [t for t in suite.teams(shared.memo) if shard_of(t, count) == index]
         tasks += [Task("teams", f"teams-{i // TEAMS_PER_TASK + 1}", tuple(mine[i:i + TEAMS_PER_TASK]))
                   for i in range(0, len(mine), TEAMS_PER_TASK)]

@@ -20,10 +20,11 @@ from xlsales.cli.targets import format_summary
 from xlsales.core.decomposition import pacing
 from xlsales.errors import InputError
 from xlsales.io.plan import example_plan_path
+from xlsales.core.money import round_half_away
+from xlsales.memos.formatting import number, percent, term
 from xlsales.sample import KEY_PRODUCT, sample_company
 from xlsales.sample.opportunities import sample_opportunities
 from xlsales.workbooks.commission import summary as commission_summary
-from xlsales.workbooks.funnel import HEADLINES
 from xlsales.workbooks.targets import region_summary
 
 
@@ -72,41 +73,101 @@ def run_demo(out_dir: Path, lang: str = "en", echo=print) -> list[Path]:
         raise InputError("the demo build failed: " + "; ".join(report.errors))
 
     as_of = shared.memo.month.as_of
-    echo(("\n目标与进度（销售额，截至 {:%Y-%m-%d}）" if zh else "\nTargets and pace (revenue, as of {:%Y-%m-%d})")
-         .format(as_of))
-    echo(format_summary(region_summary(shared.plan, pacing(shared.plan, as_of)), lang))
+    echo(("\n目标与进度（销售额，按订单，截至 {:%Y-%m-%d}）" if zh
+          else "\nTargets and pace (revenue from orders, as of {:%Y-%m-%d})").format(as_of))
+    pace = pacing(shared.plan, as_of)
+    echo(format_summary(region_summary(shared.plan, pace), lang))
     if shared.funnel_book is not None:
-        echo("\n销售漏斗" if zh else "\nFunnel")
-        echo(text_table(("指标", "数值") if zh else ("Metric", "Value"),
-                        _headline_rows(shared.funnel_book.summary, lang)))
+        book = shared.funnel_book
+        echo(("\n销售漏斗（商机，{:%Y-%m-%d} 至 {:%Y-%m-%d}）" if zh else "\nFunnel (deals, {:%Y-%m-%d} to {:%Y-%m-%d})")
+             .format(book.period_start, book.period_end))
+        echo(text_table(("指标", "数值") if zh else ("Metric", "Value"), _headline_rows(book.summary, lang)))
+        booked = float(pace.loc[pace["measure"] == "revenue", "actual_to_date"].sum())
+        echo(orders_and_deals(book.summary, booked, lang))
     if shared.memo.commission is not None:
         payouts = commission_summary(shared.memo.commission)
         period = max(payouts["period"].astype(str), default="")
         echo(f"\n提成（{period}，前五名）" if zh else f"\nCommission ({period}, top five)")
-        echo(text_table(("销售代表", "提成", "奖励", "实发") if zh else ("Rep", "Commission", "Awards", "Payout"),
-                        [(r.rep, f"{r.commission:,.2f}", f"{r.awards:,.2f}", f"{r.payout:,.2f}")
-                         for r in payouts[payouts["period"].astype(str) == period].head(5).itertuples()]))
+        echo(commission_table(payouts[payouts["period"].astype(str) == period].head(5), lang))
     return written + [p for p in report.paths if p.name != "manifest.json"] + (
         [report.manifest] if report.manifest else [])
 
 
-# The funnel figures the demo prints, and how each is shown.
-SHOWN = (("open_pipeline", "money"), ("weighted_pipeline", "money"), ("win_rate", "share"),
-         ("avg_deal", "money"), ("cycle_days", "count"), ("stale_deals", "count"), ("slipped_deals", "count"),
-         ("bottleneck", "text"), ("gap", "money"), ("coverage", "times"), ("deals_needed", "count"))
-FORMATS = {"money": "{:,.0f}", "count": "{:,.0f}", "share": "{:.1%}", "times": "{:.2f}×", "text": "{}"}
+COMMISSION_COLUMNS = {  # column: glossary figure or (en, zh); the payout is the sum of the columns before it
+    "rep": ("dimension", "rep"), "commission": ("figure", "commission"),
+    "adjustments": ("Caps and clawbacks", "封顶与扣回"), "awards": ("figure", "award"),
+    "draw": ("Draw (top-up − recovery)", "保底（补足－追回）"), "payout": ("figure", "payout"),
+}
+
+
+def commission_rows(payouts: pd.DataFrame) -> pd.DataFrame:
+    """The commission engine's payout rows as the demo prints them: commission + caps and clawbacks +
+    awards + draw (top-up less recovery) = payout, to the cent, as the statement lines add up."""
+    return pd.DataFrame({
+        "rep": payouts["rep"].astype(str), "commission": payouts["commission"],
+        "adjustments": payouts["plan_cap_adj"] + payouts["clawbacks"], "awards": payouts["awards"],
+        "draw": payouts["draw_topup"] - payouts["draw_recovery"], "payout": payouts["payout"],
+    })
+
+
+def commission_table(payouts: pd.DataFrame, lang: str) -> str:
+    rows = commission_rows(payouts)
+    def header(column):
+        first, second = COMMISSION_COLUMNS[column]
+        return term(first, second, lang) if first in ("figure", "dimension") else (second if lang == "zh" else first)
+    headers = [header(c) for c in rows.columns]
+    body = [[r[0]] + [number(v, 2) for v in r[1:]] for r in rows.itertuples(index=False)]
+    return text_table(headers, body)
+
+
+# The funnel figures the demo prints (the funnel workbook's Summary figures): summary metric, glossary
+# figure, how it is shown. Gap and coverage are over the plan year and count closed-won deals.
+SHOWN = (("open_deals", "open_deals", "count"), ("open_pipeline", "open_pipeline", "money"),
+         ("weighted_pipeline", "weighted_pipeline", "money"), ("win_rate", "win_rate", "share"),
+         ("avg_deal", "avg_deal", "money"), ("cycle_days", "cycle_days", "count"),
+         ("stale_deals", "stale_deals", "count"), ("slipped_deals", "slipped_deals", "count"),
+         ("bottleneck", "bottleneck", "stage"), ("target", "annual_target", "money"),
+         ("closed", "closed_won", "money"), ("gap", "gap_closed_won", "money"),
+         ("pipeline_in_period", "pipeline_due", "money"), ("coverage", "coverage", "times"),
+         ("deals_needed", "deals_to_work", "count"))
+
+
+def _shown(value, kind: str, lang: str) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "–"
+    if kind == "money":
+        return number(value)
+    if kind == "count":
+        return number(value)
+    if kind == "share":
+        return percent(value)
+    if kind == "times":
+        return f"{round_half_away(float(value), 2):.2f}×"
+    return term("stage", value, lang)
 
 
 def _headline_rows(headlines: pd.DataFrame, lang: str) -> list[tuple[str, str]]:
     values = dict(zip(headlines["metric"], headlines["value"]))
-    labels = {name: (zh if lang == "zh" else en) for name, en, zh, _, _ in HEADLINES}
-    rows = []
-    for metric, kind in SHOWN:
-        value = values.get(metric)
-        label = labels.get("".join(part.title() for part in metric.split("_")), metric)
-        missing = value is None or (isinstance(value, float) and value != value)
-        rows.append((label, "–" if missing else FORMATS[kind].format(value)))
-    return rows
+    return [(term("figure", figure, lang), _shown(values.get(metric), kind, lang)) for metric, figure, kind in SHOWN]
+
+
+def orders_and_deals(headlines: pd.DataFrame, orders_actual: float, lang: str) -> str:
+    """Why the targets table's gap (from orders) and the funnel's (from closed-won deals) differ."""
+    values = dict(zip(headlines["metric"], headlines["value"]))
+    target, closed = float(values["target"]), float(values["closed"])
+    gap_orders = max(target - orders_actual, 0.0)
+    if lang == "zh":
+        return (f"注：目标与进度按订单统计（本年已完成 {number(orders_actual)}，{term('figure', 'gap_orders', lang)} "
+                f"{number(gap_orders)}）；漏斗按已成交商机统计（{number(closed)}，{term('figure', 'gap_closed_won', lang)} "
+                f"{number(values['gap'])}）。\n两者的差别来自未在 CRM 中建商机的订单，以及已赢单但尚未下单的商机。\n"
+                f"{term('figure', 'coverage', lang)} = {term('figure', 'pipeline_due', lang)} ÷ "
+                f"{term('figure', 'gap_closed_won', lang)}。")
+    return (f"Note: targets and pace count orders ({number(orders_actual)} booked this year, "
+            f"{term('figure', 'gap_orders', lang).lower()} {number(gap_orders)}); the funnel counts closed-won deals "
+            f"({number(closed)}, {term('figure', 'gap_closed_won', lang).lower()} {number(values['gap'])}).\nThey differ "
+            f"by orders booked without a deal in the CRM and by deals won whose orders are not booked yet.\n"
+            f"{term('figure', 'coverage', lang)} = {term('figure', 'pipeline_due', lang).lower()} ÷ "
+            f"{term('figure', 'gap_closed_won', lang).lower()}.")
 
 
 def _listing(paths: list[Path], out_dir: Path, lang: str) -> list[str]:

@@ -13,7 +13,7 @@ import base64
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from xlsales.memos.formatting import compact_money, month, percent
+from xlsales.memos.formatting import compact_money, month, percent, term
 
 MAX_REPS = 40
 FONT = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, Arial, sans-serif"
@@ -106,7 +106,7 @@ def funnel_chart(stages: list[dict], lang: str = "en") -> Chart:
         span = full * float(s["reached"] or 0) / most
         body.append(f'<rect x="{centre - span / 2:.1f}" y="{y + 3}" width="{span:.1f}" height="{row_h - 6}" '
                     f'fill="{_BLUE}" opacity="{1 - 0.12 * i:.2f}"/>')
-        body.append(_text(centre - full / 2 - 8, y + 19, s["stage"], 11, "end"))
+        body.append(_text(centre - full / 2 - 8, y + 19, term("stage", s["stage"], lang), 11, "end"))
         body.append(_text(centre, y + 19, f'{int(s["reached"] or 0):,}', 11, "middle", "#ffffff"
                           if span > 60 else "#222", "bold"))
         if s.get("conversion") is not None:

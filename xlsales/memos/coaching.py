@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from xlsales.core.coaching import coverage_needed, key_results, recent_daily_pace
 from xlsales.core.pacing import deals_needed
 from xlsales.errors import InputError
 from xlsales.memos.context import _period_dict, clean, _records, funnel_summary, rep_pacing, roster, trend
@@ -14,8 +15,6 @@ from xlsales.memos.periods import Period
 
 # A rep is flagged on a measure when below this share of the peer figure.
 PEER_SHORTFALL = 0.8
-# Coverage needed ≈ 1 / win rate (field practice); used when the funnel gives a win rate.
-DEFAULT_COVERAGE = 3.0
 
 
 def _due(as_of: pd.Timestamp, business_days: int):
@@ -48,13 +47,16 @@ def coaching_context(orders, reps, targets, p: Period, rep: str, funnel: dict | 
     win_rate, avg_deal, basis = _deal_basis(fun, mine)
     gap = float(me["gap"])
     horizon_end = p.end if p.days_left > 0 else (p.end + pd.offsets.MonthEnd(1 if p.kind == "month" else 3))
+    days = p.days_left if p.days_left > 0 else (horizon_end - p.end).days
     next_target = _next_target(targets, rep, p, horizon_end)
-    # Deals to win: for the gap while the period runs; after it, for the next target plus the gap.
+    # What to book: the gap while the period runs; after it, the next target plus the gap.
     to_book = gap if next_target is None else gap + next_target
     need = deals_needed(to_book, win_rate, avg_deal) if avg_deal > 0 else None
+    recent = me["recent_daily"] if "recent_daily" in me.index else \
+        recent_daily_pace(orders[orders["rep"] == rep], p.as_of).get(rep, 0.0)
+    plan = key_results(to_book, days, recent, win_rate, avg_deal, fun["open"] if fun else None, basis == "funnel")
     causes = _causes(me, mine, peer_stats.drop(index=rep, errors="ignore"), fun, peer_fun, win_rate)
     manager = me["manager"] or None
-    horizon_end = p.end if p.days_left > 0 else (p.end + pd.offsets.MonthEnd(1 if p.kind == "month" else 3))
     return clean({
         "kind": "coaching",
         "company": company,
@@ -69,13 +71,15 @@ def coaching_context(orders, reps, targets, p: Period, rep: str, funnel: dict | 
         "behind": bool(me["below_pace"]),
         "pace_line": float(me["expected"] / me["target"]) if me["target"] > 0 else p.elapsed_share,
         "gap": gap,
+        "to_book": to_book,
         "deals_needed": need,
         "deal_basis": basis,
         "win_rate": win_rate,
         "avg_deal": avg_deal,
         "funnel": fun,
         "causes": causes,
-        "okma": _okma(me, need, fun, causes, rep, manager, p, horizon_end, next_target),
+        "plan": plan,
+        "okma": _okma(me, plan, causes, rep, manager, p, horizon_end, next_target),
         "trend": trend(orders, targets, [rep], p),
     })
 
@@ -129,8 +133,8 @@ def _funnel_causes(fun, peer_fun, win_rate) -> list[dict]:
                          "rate": rate, "peer_rate": peer_rate}
         if worst:
             out.append(worst)
-    needed = 1.0 / win_rate if win_rate and win_rate > 0 and win_rate < 1 else DEFAULT_COVERAGE
-    if fun["coverage"] is not None and fun["coverage"] < needed:
+    needed = coverage_needed(win_rate)
+    if fun["coverage"] is not None and needed is not None and fun["coverage"] < needed:
         out.append({"code": "thin_pipeline", "coverage": fun["coverage"], "needed": needed})
     if fun.get("stale"):
         out.append({"code": "stale", "count": int(fun["stale"])})
@@ -159,36 +163,38 @@ def _next_target(targets, rep, p: Period, horizon_end) -> float | None:
     return float(mine["target"].sum())
 
 
-def _okma(me, need, fun, causes, rep, manager, p: Period, horizon_end, next_target) -> dict:
-    """Objective, key results, measurement and actions. When the period is over, the plan is for the next
-    one: its target plus the gap carried over, at the daily pace that needs."""
+def _okma(me, plan: dict, causes, rep, manager, p: Period, horizon_end, next_target) -> dict:
+    """Objective, key results, measurement and actions, from the core's ``key_results`` (``plan``). When
+    the period is over, the plan is for the next one: its target plus the gap carried over."""
     as_of = p.as_of
     owner = {"rep": rep, "manager": manager or rep}
-    required = me["required_daily"]
-    catch_up = None
-    if next_target is not None:
-        catch_up = next_target + float(me["gap"])
-        required = catch_up / max((horizon_end - p.end).days, 1)
-    actions = [{"code": "daily_pace", "owner": rep, "due": _due(as_of, 1), "amount": required,
-                "until": horizon_end.date()}]
+    catch_up = None if next_target is None else next_target + float(me["gap"])
+    due = horizon_end.date()
+    actions = [{"code": "daily_pace", "owner": rep, "due": _due(as_of, 1), "amount": plan["daily"], "until": due}]
     for cause in causes:
         if cause["code"] in _ACTIONS:
             code, role, days = _ACTIONS[cause["code"]]
+            extra = {"pipeline_to_add": plan["pipeline_to_add"]} if code == "build_pipeline" else {}
             actions.append({"code": code, "owner": owner[role], "due": _due(as_of, days), **{
-                k: v for k, v in cause.items() if k != "code"}})
+                k: v for k, v in cause.items() if k != "code"}, **extra})
+    if plan["closable"] is False:
+        actions.append({"code": "replan_rest", "owner": owner["manager"], "due": _due(as_of, 5),
+                        "amount": plan["carried"]})
     actions.append({"code": "weekly_checkin", "owner": owner["manager"], "due": _due(as_of, 5)})
-    key_results = [{"code": "close_gap", "amount": float(me["gap"]) if catch_up is None else catch_up,
-                    "due": horizon_end.date()}]
-    if need is not None and need > 0:
-        key_results.append({"code": "deals", "count": int(need), "due": horizon_end.date()})
-    if fun and fun["coverage"] is not None:
-        key_results.append({"code": "coverage", "value": DEFAULT_COVERAGE, "due": _due(as_of, 10)})
+    key_results = [{"code": "book", "amount": plan["ask"], "due": due}]
+    if plan["deals_to_win"]:
+        key_results.append({"code": "deals_to_win", "count": plan["deals_to_win"], "due": due})
+    if plan["deals_to_work"]:
+        key_results.append({"code": "deals_to_work", "count": plan["deals_to_work"], "due": due})
+    if plan["pipeline_to_add"]:
+        key_results.append({"code": "pipeline_to_add", "amount": plan["pipeline_to_add"],
+                            "total": plan["pipeline_needed"], "due": _due(as_of, 10)})
     return {
-        "objective": {"gap": float(me["gap"]), "due": horizon_end.date(), "target": float(me["target"]),
+        "objective": {"gap": float(me["gap"]), "due": due, "target": float(me["target"]),
                       "next_target": next_target, "catch_up": catch_up},
         "key_results": key_results,
-        "measurement": {"weekly_pace": float(required) * 7 if pd.notna(required) else None,
-                        "daily_pace": float(required) if pd.notna(required) else None},
+        "measurement": {"weekly_pace": plan["daily"] * 7 if plan["daily"] is not None else None,
+                        "daily_pace": plan["daily"]},
         "actions": actions,
     }
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from xlsales.core.funnel import funnel_conversion, pipeline_coverage
+from xlsales.core.funnel import funnel_conversion
+from xlsales.core.review import comparisons, measure_events, wins_to_learn
 from xlsales.core.pacing import attainment, month_elapsed_share, pace_columns, required_pace, run_rate
 from xlsales.errors import InputError
 from xlsales.memos.periods import Period
@@ -157,9 +158,12 @@ FUNNEL_STAGE_COLUMNS = ("stage", "reached", "open_deals", "open_amount", "conver
 def funnel_summary(funnel: dict | None, target: float, actual: float) -> dict | None:
     """The funnel part of a memo. ``funnel["stages"]``: rows in funnel order with ``stage`` and ``reached``
     (deals that got at least this far), optional ``open_deals``, ``open_amount``, ``conversion``;
-    other keys (``open``, ``weighted``, ``coverage``, ``win_rate``, ``avg_deal``, ``stale``, ``slipped``,
-    ``bottleneck``) as the funnel analytics give them. Missing conversions come from FUNNEL_CONVERSION's
-    rule, a missing coverage from PIPELINE_COVERAGE's, a missing bottleneck is the lowest conversion."""
+    other keys (``open``, ``weighted``, ``win_rate``, ``avg_deal``, ``stale``, ``slipped``, ``bottleneck``,
+    and the forecast over the funnel's period: ``target``, ``closed`` (won deals), ``gap``, ``pipeline_due``,
+    ``coverage``, ``deals_needed``, ``period_end``) as the funnel analysis gives them: coverage has one
+    definition, the funnel's (PIPELINE_COVERAGE of the pipeline due by the period's end over the target
+    less won deals), and is never re-worked here. Missing conversions come from FUNNEL_CONVERSION's rule,
+    a missing bottleneck is the lowest conversion."""
     if funnel is None:
         return None
     stages = pd.DataFrame(funnel["stages"]).reset_index(drop=True).reindex(columns=list(FUNNEL_STAGE_COLUMNS))
@@ -172,11 +176,10 @@ def funnel_summary(funnel: dict | None, target: float, actual: float) -> dict | 
     bottleneck = funnel.get("bottleneck")
     if bottleneck is None and len(rated):
         bottleneck = rated.sort_values("conversion", kind="stable")["stage"].iloc[0]
-    cover = funnel.get("coverage")
-    if cover is None or (isinstance(cover, float) and np.isnan(cover)):
-        cover = pipeline_coverage(open_amount, target, actual)
-    out = {"stages": _records(stages), "open": open_amount, "coverage": cover, "bottleneck": bottleneck}
-    for key in ("weighted", "win_rate", "avg_deal", "cycle_days", "velocity"):
+    out = {"stages": _records(stages), "open": open_amount, "bottleneck": bottleneck,
+           "period_end": funnel.get("period_end")}
+    for key in ("weighted", "win_rate", "avg_deal", "cycle_days", "velocity", "coverage", "target", "closed", "gap",
+                "pipeline_due", "deals_needed"):
         value = funnel.get(key)
         out[key] = None if value is None or pd.isna(value) else float(value)
     for key in ("stale", "slipped", "open_deals"):
@@ -185,10 +188,50 @@ def funnel_summary(funnel: dict | None, target: float, actual: float) -> dict | 
     return out
 
 
+def measure_figures(events: pd.DataFrame | None, measure_targets: pd.DataFrame | None, reps, p: Period) -> list[dict]:
+    """Target, actual, attainment and gap of each planned measure beyond revenue (collections, new
+    customers, key-product revenue) for the period and the plan year to date, for these reps.
+    ``measure_targets``: measure, rep, month, target; ``events``: ``core.review.measure_events``."""
+    if measure_targets is None or events is None or not len(measure_targets):
+        return []
+    t = measure_targets[measure_targets["rep"].isin(reps)]
+    e = events[events["rep"].isin(reps)]
+    months = pd.to_datetime(t["month"])
+    dates = pd.to_datetime(e["date"])
+    year = Period("year", p.year_start, pd.Timestamp(p.start.year, 12, 31), p.as_of)
+    rows = []
+    for measure in [m for m in MEASURE_ORDER if m in set(measure_targets["measure"])]:
+        row = {"measure": measure}
+        for name, q in (("period", p), ("year", year)):
+            target = float(t.loc[(t["measure"] == measure) & (months >= q.start) & (months <= q.end), "target"].sum())
+            actual = float(e.loc[(e["measure"] == measure) & (dates >= q.start) & (dates <= q.as_of), "value"].sum())
+            row[name] = {"target": target, "actual": actual, "gap": max(target - actual, 0.0),
+                         "attainment": attainment(actual, target) if target > 0 else None}
+        rows.append(row)
+    return rows
+
+
+MEASURE_ORDER = ("collections", "new_customers", "key_product")
+
+
+def wins(facts: pd.DataFrame | None, reps, p: Period, top: int = 3) -> dict | None:
+    """The wins to learn from (成功案例复盘) among these reps' deals: the core's ``wins_to_learn``."""
+    if facts is None:
+        return None
+    found = wins_to_learn(facts[facts["rep"].isin(reps)], p.start, p.as_of, top)
+    return {**found, "largest": _records(found["largest"]), "fastest": _records(found["fastest"])}
+
+
 def review_context(orders: pd.DataFrame, reps: pd.DataFrame, targets: pd.DataFrame, p: Period,
                    scope: tuple[str, str] | None = None, company: str = "", funnel: dict | None = None,
-                   top: int = 3) -> dict:
-    """The monthly or quarterly review (月度/季度复盘) of the company or of one team/region."""
+                   top: int = 3, events: pd.DataFrame | None = None, measure_targets: pd.DataFrame | None = None,
+                   deals: pd.DataFrame | None = None) -> dict:
+    """The monthly or quarterly review (月度/季度复盘) of the company or of one team/region.
+
+    Optional: ``events`` (``core.review.measure_events`` of the orders, last year's included) for the
+    month-on-month and year-on-year comparisons and the other measures' actuals; ``measure_targets``
+    (measure, rep, month, target of the measures beyond revenue) for the collections, new-customers and
+    key-product sections; ``deals`` (the funnel's deal facts) for the wins to learn from."""
     people = in_scope(roster(reps, targets, orders), scope)
     table = rep_pacing(orders, targets, people, p)
     table = table.sort_values(["attainment", "rep"], ascending=[False, True], na_position="last")
@@ -211,7 +254,20 @@ def review_context(orders: pd.DataFrame, reps: pd.DataFrame, targets: pd.DataFra
         "months": _records(_months_in(orders, targets, people, p)) if p.kind == "quarter" else [],
         "trend": trend(orders, targets, people["rep"].tolist(), p),
         "funnel": funnel_summary(funnel, total["target"], total["actual"]),
+        "comparisons": _comparisons(events, people["rep"], p, orders, measure_targets),
+        "measures": measure_figures(events, measure_targets, people["rep"], p),
+        "wins": wins(deals, people["rep"], p),
     })
+
+
+def _comparisons(events, reps, p: Period, orders, measure_targets) -> list[dict]:
+    """Month on month (or quarter on quarter) and year on year, like for like, per measure: revenue and
+    the measures that are planned. Without ``events``, revenue from the orders given."""
+    if events is None:
+        events = measure_events(orders)
+    planned = ["revenue"] + ([m for m in MEASURE_ORDER if m in set(measure_targets["measure"])]
+                             if measure_targets is not None else [])
+    return comparisons(events[events["rep"].isin(reps)], p.start, p.end, p.as_of, planned)
 
 
 def _months_in(orders, targets, people, p: Period) -> pd.DataFrame:

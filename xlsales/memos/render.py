@@ -23,7 +23,7 @@ from markupsafe import Markup, escape
 from markdown_it import MarkdownIt
 
 from xlsales.memos import charts as charting
-from xlsales.memos.formatting import check_lang, filters
+from xlsales.memos.formatting import check_lang, filters, term
 
 SHIPPED = Path(__file__).resolve().parent.parent / "templates" / "memos"
 KINDS = ("monthly", "quarterly", "coaching", "statement")
@@ -57,6 +57,7 @@ def environment(lang: str, user_dir: str | None = None, html: bool = False) -> S
     )
     env.filters.update(filters(lang))
     env.globals["lang"] = lang
+    env.globals["term"] = lambda group, key: term(group, key, lang)
     return env
 
 

@@ -7,6 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from xlsales.core.funnel import coverage
+from xlsales.core.pacing import deals_needed_array
+
 FUNNEL_METRICS = ("win_rate", "avg_deal", "cycle_days", "velocity", "stale", "slipped", "open_deals")
 
 
@@ -14,6 +17,14 @@ def targets_from_plan(plan, measure: str = "revenue") -> pd.DataFrame:
     """rep, month, target of one measure from ``xlsales.core.decomposition.TargetPlan.monthly``."""
     monthly = plan.monthly
     return monthly.loc[monthly["measure"] == measure, ["rep", "month", "target"]].reset_index(drop=True)
+
+
+def other_measures(monthly: pd.DataFrame) -> pd.DataFrame | None:
+    """measure, rep, month, target of the planned measures beyond revenue (None when there are none)."""
+    if "measure" not in monthly.columns:
+        return None
+    rows = monthly.loc[(monthly["measure"] != "revenue") & monthly["rep"].notna(), ["measure", "rep", "month", "target"]]
+    return rows.reset_index(drop=True) if len(rows) else None
 
 
 def _stage_rows(frame: pd.DataFrame) -> list[dict]:
@@ -65,8 +76,15 @@ def company_funnel(result) -> dict:
         "win_rate": summary.get("win_rate"), "avg_deal": summary.get("avg_deal"),
         "cycle_days": summary.get("cycle_days"), "velocity": summary.get("velocity"),
         "stale": summary.get("stale_deals"), "slipped": summary.get("slipped_deals"),
-        "open_deals": summary.get("open_deals"),
+        "open_deals": summary.get("open_deals"), **_forecast(summary, result),
     }
+
+
+def _forecast(figures, result) -> dict:
+    """The forecast over the funnel's period (the plan year in a build): won deals against target."""
+    return {"target": figures.get("target"), "closed": figures.get("closed"), "gap": figures.get("gap"),
+            "pipeline_due": figures.get("pipeline_in_period"), "coverage": figures.get("coverage"),
+            "deals_needed": figures.get("deals_needed"), "period_end": result.period_end.date()}
 
 
 def group_funnel(result, reps, picked: tuple | None = None) -> dict | None:
@@ -96,8 +114,24 @@ def group_funnel(result, reps, picked: tuple | None = None) -> dict | None:
         row = metrics.iloc[0]
         out.update({"cycle_days": _float(row["cycle_days"]), "velocity": _float(row["velocity"]),
                     "bottleneck": row["bottleneck"] if isinstance(row["bottleneck"], str) else None})
-        if len(forecast):
-            out["coverage"] = _float(forecast.iloc[0]["coverage"])
+    if len(forecast):
+        out.update(_forecast(forecast_totals(forecast), result))
+        if out["gap"] is not None and out["win_rate"] and out["avg_deal"]:
+            out["deals_needed"] = _float(deals_needed_array(out["gap"], out["win_rate"], out["avg_deal"]))
+    return out
+
+
+def forecast_totals(forecast: pd.DataFrame) -> dict:
+    """The funnel forecast of a set of reps summed, with gap, coverage and deals needed worked on the sums
+    by the core's rules (as ``funnel_analysis.forecast_by_team`` does for a team)."""
+    has_target = forecast["target"].notna().any()
+    target = float(forecast["target"].sum()) if has_target else None
+    closed, pipeline = float(forecast["closed"].sum()), float(forecast["pipeline"].sum())
+    out = {"target": target, "closed": closed, "pipeline_in_period": pipeline, "gap": None, "coverage": None,
+           "deals_needed": None}
+    if has_target:
+        out["gap"] = max(target - closed, 0.0)
+        out["coverage"] = _float(coverage(pipeline, target, closed))
     return out
 
 

@@ -6,6 +6,7 @@ For the month that holds ``as_of`` (and its quarter):
 - a commission ``statement`` for every rep the commission result pays in the month.
 
 File stems: ``monthly-2026-06``, ``monthly-2026-06-team-<team>``, ``quarterly-2026-Q2``,
+``quarterly-2026-Q2-team-<team>``,
 ``coaching-2026-06-<rep>``, ``statement-2026-06-<rep>`` (names made file-safe, Chinese kept).
 """
 from __future__ import annotations
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from xlsales.core.coaching import recent_daily_pace
+from xlsales.core.review import measure_events
 from xlsales.memos import sources
 from xlsales.memos.coaching import coaching_context
 from xlsales.memos.context import rep_pacing, review_context, roster
@@ -34,7 +37,37 @@ class MemoInputs:
     company: str = ""
     funnel: object = None          # xlsales.core.funnel_analysis.FunnelResult
     commission: object = None      # xlsales.core.payouts.CommissionResult
+    measure_targets: pd.DataFrame | None = None   # measure, rep, month, target of the measures beyond revenue
+    key_product: str | None = None
     _cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def events(self) -> pd.DataFrame:
+        """Every order line up to as_of as measure events (``core.review.measure_events``), computed once."""
+        if "events" not in self._cache:
+            dates = pd.to_datetime(self.orders["date"])
+            self._cache["events"] = measure_events(self.orders[dates <= self.month.as_of], self.key_product)
+        return self._cache["events"]
+
+    def _split(self, name: str, frame: pd.DataFrame | None, reps):
+        """Rows of ``frame`` for these reps, from the frame split by rep once."""
+        if frame is None:
+            return None
+        if name not in self._cache:
+            self._cache[name] = (dict(tuple(frame.groupby(frame["rep"].astype(str), sort=False))), frame.iloc[:0])
+        parts, empty = self._cache[name]
+        picked = [parts[r] for r in reps if r in parts]
+        return pd.concat(picked) if picked else empty
+
+    def extras(self, reps=None) -> dict:
+        """The review's optional inputs (comparisons, other measures, wins) for these reps (all when None)."""
+        deals = self.funnel.deals if self.funnel is not None else None
+        if reps is None:
+            return {"events": self.events, "measure_targets": self.measure_targets, "deals": deals}
+        reps = list(reps)
+        return {"events": self._split("events_by_rep", self.events, reps),
+                "measure_targets": self._split("measure_targets_by_rep", self.measure_targets, reps),
+                "deals": self._split("deals_by_rep", deals, reps)}
 
     @property
     def quarter(self) -> Period:
@@ -46,17 +79,19 @@ class MemoInputs:
         return self._cache["people"]
 
     def _groups(self):
-        """Orders of the plan year up to as_of, and targets, split by rep once (memos then read a few reps)."""
+        """Orders of the plan year and the year before up to as_of, and targets, split by rep once (memos
+        then read a few reps)."""
         if "orders_by_rep" not in self._cache:
             dates = pd.to_datetime(self.orders["date"])
-            year = self.orders[(dates >= self.month.year_start) & (dates <= self.month.as_of)]
+            since = self.month.year_start - pd.DateOffset(years=1)   # last year too, for the comparisons
+            year = self.orders[(dates >= since) & (dates <= self.month.as_of)]
             self._cache["orders_by_rep"] = dict(tuple(year.groupby("rep", sort=False)))
             self._cache["targets_by_rep"] = dict(tuple(self.targets.groupby("rep", sort=False)))
             self._cache["empty"] = (year.iloc[:0], self.targets.iloc[:0])
         return self._cache["orders_by_rep"], self._cache["targets_by_rep"], self._cache["empty"]
 
     def subset(self, reps) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """This year's orders and the targets of just these reps."""
+        """This year's and last year's orders and the targets of just these reps."""
         orders, targets, (no_orders, no_targets) = self._groups()
         reps = list(reps)
         o = [orders[r] for r in reps if r in orders]
@@ -86,7 +121,9 @@ class MemoInputs:
     def pacing(self) -> pd.DataFrame:
         """The month's pacing of every rep (computed once)."""
         if "pacing" not in self._cache:
-            self._cache["pacing"] = rep_pacing(self.orders, self.targets, self.people(), self.month)
+            table = rep_pacing(self.orders, self.targets, self.people(), self.month)
+            recent = recent_daily_pace(self.orders, self.month.as_of)
+            self._cache["pacing"] = table.assign(recent_daily=table["rep"].map(recent).fillna(0.0))
         return self._cache["pacing"]
 
     def laggards(self) -> list[str]:
@@ -116,13 +153,18 @@ class MemoInputs:
         return commission_periods.parse(label, freq)
 
 
-def memo_inputs(orders, reps, targets, as_of=None, company: str = "", funnel=None, commission=None) -> MemoInputs:
-    """``targets``: rep/month/target frame or a TargetPlan; ``as_of`` defaults to the last order's date."""
+def memo_inputs(orders, reps, targets, as_of=None, company: str = "", funnel=None, commission=None,
+                measure_targets=None, key_product: str | None = None) -> MemoInputs:
+    """``targets``: rep/month/target frame or a TargetPlan (whose other measures then come along);
+    ``measure_targets``: measure, rep, month, target of the measures beyond revenue (collections, new
+    customers, key-product revenue); ``as_of`` defaults to the last order's date."""
     if hasattr(targets, "monthly"):
+        if measure_targets is None:
+            measure_targets = sources.other_measures(targets.monthly)
         targets = sources.targets_from_plan(targets)
     as_of = pd.Timestamp(as_of) if as_of is not None else pd.to_datetime(orders["date"]).max()
     month = make_period(as_of.strftime("%Y-%m"), as_of)
-    return MemoInputs(orders, reps, targets, month, company, funnel, commission)
+    return MemoInputs(orders, reps, targets, month, company, funnel, commission, measure_targets, key_product)
 
 
 def company_items(inp: MemoInputs, kinds=KINDS) -> list[tuple[str, dict]]:
@@ -130,11 +172,12 @@ def company_items(inp: MemoInputs, kinds=KINDS) -> list[tuple[str, dict]]:
     items = []
     if "monthly" in kinds:
         items.append((f"monthly-{inp.month.label}",
-                      review_context(inp.orders, inp.reps, inp.targets, inp.month, company=inp.company, funnel=funnel)))
+                      review_context(inp.orders, inp.reps, inp.targets, inp.month, company=inp.company, funnel=funnel,
+                                     **inp.extras())))
     if "quarterly" in kinds:
         items.append((f"quarterly-{inp.quarter.label}",
                       review_context(inp.orders, inp.reps, inp.targets, inp.quarter, company=inp.company,
-                                     funnel=funnel)))
+                                     funnel=funnel, **inp.extras())))
     return items
 
 
@@ -147,11 +190,16 @@ def team_items(inp: MemoInputs, team: str, kinds=KINDS) -> list[tuple[str, dict]
     funnel = inp.funnel_of(members)
     orders, targets = inp.subset(members)
     reps = inp.reps[inp.reps["rep"].isin(members)]
+    extras = inp.extras(members)
     items = []
     if "monthly" in kinds:
         items.append((f"monthly-{inp.month.label}-team-{safe_name(team)}",
                       review_context(orders, reps, targets, inp.month, scope=("team", team),
-                                     company=inp.company, funnel=funnel)))
+                                     company=inp.company, funnel=funnel, **extras)))
+    if "quarterly" in kinds:
+        items.append((f"quarterly-{inp.quarter.label}-team-{safe_name(team)}",
+                      review_context(orders, reps, targets, inp.quarter, scope=("team", team),
+                                     company=inp.company, funnel=funnel, **extras)))
     return items
 
 
