@@ -176,8 +176,11 @@ GLOSSARY: dict[str, dict[str, tuple[str, str]]] = {
         "weighted_pipeline": ("Weighted pipeline", "加权管道"),
         "closed_won": ("Closed won", "已成交"),
         "coverage": ("Coverage of remaining target", "剩余目标覆盖率"),
-        "deals_needed": ("Deals to win", "需赢单数"),
-        "deals_to_work": ("Deals to work", "需跟进商机数"),
+        # DEALS_NEEDED's figure: deals to take to a decision at the win rate (the deals to work).
+        "deals_needed": ("Deals to work", "需跟进商机数"),
+        "deals_to_win": ("Deals to win", "需赢单数"),
+        "avg_order": ("Average order", "平均订单金额"),
+        "recent_pace": ("Recent pace (per day)", "近期日均成交"),
         "pipeline_to_add": ("Pipeline to add", "需新增管道"),
         "conversion": ("Conversion to next", "转化到下一阶段"),
         "stale_deals": ("Stale deals", "滞留商机"),

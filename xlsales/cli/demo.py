@@ -73,8 +73,9 @@ def run_demo(out_dir: Path, lang: str = "en", echo=print) -> list[Path]:
         raise InputError("the demo build failed: " + "; ".join(report.errors))
 
     as_of = shared.memo.month.as_of
-    echo(("\n目标与进度（销售额，按订单，截至 {:%Y-%m-%d}）" if zh
-          else "\nTargets and pace (revenue from orders, as of {:%Y-%m-%d})").format(as_of))
+    revenue = term("measure", "revenue", lang)
+    echo((f"\n目标与进度（{revenue}，按订单，截至 {as_of:%Y-%m-%d}）" if zh
+          else f"\nTargets and pace ({revenue}, from orders, as of {as_of:%Y-%m-%d})"))
     pace = pacing(shared.plan, as_of)
     echo(format_summary(region_summary(shared.plan, pace), lang))
     if shared.funnel_book is not None:
@@ -129,7 +130,7 @@ SHOWN = (("open_deals", "open_deals", "count"), ("open_pipeline", "open_pipeline
          ("bottleneck", "bottleneck", "stage"), ("target", "annual_target", "money"),
          ("closed", "closed_won", "money"), ("gap", "gap_closed_won", "money"),
          ("pipeline_in_period", "pipeline_due", "money"), ("coverage", "coverage", "times"),
-         ("deals_needed", "deals_to_work", "count"))
+         ("deals_needed", "deals_needed", "count"))
 
 
 def _shown(value, kind: str, lang: str) -> str:
@@ -181,5 +182,5 @@ def _listing(paths: list[Path], out_dir: Path, lang: str) -> list[str]:
         else:
             folders.setdefault(out_dir / relative.parts[0], []).append(path)
     for folder, files in folders.items():
-        lines.append(f"{folder}/ ({len(files)} {'个文件' if lang == 'zh' else 'files'})")
+        lines.append(f"{folder}/（{len(files)} 个文件）" if lang == "zh" else f"{folder}/ ({len(files)} files)")
     return lines

@@ -16,6 +16,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from xlsales.core.money import round_half_away
+from xlsales.glossary import term  # noqa: F401 - the memos' words, re-exported for templates and charts
 
 LANGS = ("en", "zh")
 CURRENCY = "¥"
@@ -103,33 +104,3 @@ def filters(lang: str) -> dict:
         "day": lambda x: day(x, lang),
         "month": lambda x: month(x, lang),
     }
-
-
-# Until the shared glossary (xlsales.glossary) lands: the memo words by (group, key), as it names them.
-_TERMS = {
-    ("measure", "revenue"): ("Revenue", "销售额"), ("measure", "collections"): ("Collections", "回款"),
-    ("measure", "new_customers"): ("New customers", "新客户数"),
-    ("measure", "key_product"): ("Key-product revenue", "重点产品销售额"),
-    ("stage", "lead"): ("Lead", "线索"), ("stage", "needs analysis"): ("Needs analysis", "需求分析"),
-    ("stage", "proposal"): ("Proposal", "方案报价"), ("stage", "negotiation"): ("Negotiation", "商务谈判"),
-    ("stage", "won"): ("Won", "赢单"),
-    ("figure", "annual_target"): ("Annual target", "年度目标"), ("figure", "gap_orders"): ("Gap (from orders)", "业绩缺口（按订单）"),
-    ("figure", "gap_closed_won"): ("Gap (from closed-won deals)", "业绩缺口（按赢单）"),
-    ("figure", "closed_won"): ("Closed won", "已成交"), ("figure", "pipeline_due"): ("Open pipeline due in period", "期内在途金额"),
-    ("figure", "coverage"): ("Coverage of remaining target", "剩余目标覆盖率"),
-    ("figure", "deals_to_work"): ("Deals to work", "需跟进商机数"), ("figure", "deals_to_win"): ("Deals to win", "需赢单数"),
-    ("figure", "pipeline_to_add"): ("Pipeline to add", "需新增管道"), ("figure", "win_rate"): ("Win rate", "赢单率"),
-    ("figure", "avg_deal"): ("Average deal", "平均单额"), ("figure", "avg_order"): ("Average order", "平均订单金额"),
-    ("figure", "open_pipeline"): ("Open pipeline", "在途金额"), ("figure", "weighted_pipeline"): ("Weighted pipeline", "加权管道"),
-    ("figure", "open_deals"): ("Open deals", "在途商机数"), ("figure", "cycle_days"): ("Cycle days", "平均成交周期（天）"),
-    ("figure", "stale_deals"): ("Stale deals", "滞留商机"), ("figure", "slipped_deals"): ("Slipped deals", "延期商机"),
-    ("figure", "bottleneck"): ("Bottleneck stage", "瓶颈阶段"), ("figure", "commission"): ("Commission", "提成"),
-    ("figure", "award"): ("Award", "奖励"), ("figure", "payout"): ("Payout", "应发提成"),
-    ("figure", "draw_topup"): ("Draw top-up", "保底补足"), ("figure", "draw_recovery"): ("Draw recovery", "保底追回"),
-    ("dimension", "rep"): ("Rep", "销售代表"),
-}
-
-
-def term(group: str, key, lang: str = "en") -> str:
-    words = _TERMS.get((group, key))
-    return words[lang == "zh"] if words else str(key)
