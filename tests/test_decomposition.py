@@ -54,10 +54,14 @@ def test_hand_worked_history_basis():
     assert plan.regions.set_index("region")["target"].to_dict() == {"East": 44_000, "West": 66_000}
     assert plan.reps.set_index("rep")["target"].to_dict() == {
         "Ann": 11_000, "Bob": 33_000, "Cai": 22_000, "Dan": 44_000}
-    # Even seasonality: 11 000 / 12 = 916.67 → 9 months of 900 and 2 … in units of 100: 110 units over
-    # 12 equal weights → 9 each (108) and the 2 left go to the earliest positions (ties, equal weights).
-    ann = plan.monthly[plan.monthly["rep"] == "Ann"]["target"].tolist()
-    assert ann == [1000, 1000] + [900] * 10
+    # Even seasonality: the company's 1 100 units of 100 over 12 months = 91.67 a month → 92 in the
+    # first eight months (ties go to the earlier month), 91 in the last four: 8 × 92 + 4 × 91 = 1 100.
+    company = plan.monthly.groupby("month")["target"].sum().tolist()
+    assert company == [9200] * 8 + [9100] * 4
+    # Each rep's months are the exact share (Ann 916.67) rounded down or up, and add up to the year:
+    # Ann 10 × 900 + 2 × 1 000.
+    ann = plan.monthly[plan.monthly["rep"] == "Ann"]["target"]
+    assert sorted(ann.tolist()) == [900] * 10 + [1000] * 2
 
 
 def test_buffer_and_forecast_methods():
@@ -89,10 +93,15 @@ def test_matches_the_split_target_function_at_every_level():
     assert plan.regions["target"].tolist() == [east, west]
     expected = xlsales.split_target(east, [120, 80], round_to=100) + xlsales.split_target(west, [50, 250], round_to=100)
     assert plan.reps["target"].tolist() == expected
+    # Months: the company's months are SEASONAL_SPLIT of the total over the history's season (to the
+    # nearest unit), each rep's months are his exact seasonal share rounded down or up.
     season = np.arange(1, 13) / 78
+    company = plan.monthly.groupby("month")["target"].sum().tolist()
+    assert company == xlsales.split_target(total, season.tolist(), round_to=100)
     for rep, target in zip(reps["rep"], expected):
-        months = plan.monthly[plan.monthly["rep"] == rep]["target"].tolist()
-        assert months == xlsales.split_target(target, season.tolist(), round_to=100)
+        months = plan.monthly[plan.monthly["rep"] == rep]["target"].to_numpy()
+        assert months.sum() == target
+        assert (np.abs(months - target * season) < 100).all()
 
 
 def test_capacity_ramp_for_new_hires():
@@ -169,9 +178,16 @@ def test_monthly_history_measures():
     assert h[("new_customers", "Bob", feb)] == 1
 
 
+def ann_months(plan, months=(1000, 1000) + (900,) * 10):
+    """The plan with Ann's months set by hand (the pacing rules below are worked on these)."""
+    pick = (plan.monthly["rep"] == "Ann") & (plan.monthly["measure"] == "revenue")
+    plan.monthly.loc[pick, "target"] = list(months)
+    return plan
+
+
 def test_pacing_hand_worked():
-    plan = plan_targets(history(YEARLY), roster(), PlanSettings(
-        year=2026, measures=revenue_only(growth=0.10), basis="history"))
+    plan = ann_months(plan_targets(history(YEARLY), roster(), PlanSettings(
+        year=2026, measures=revenue_only(growth=0.10), basis="history")))
     # Ann: 11 000 a year, months 1000, 1000, 900 … ; actuals in 2026: January 1 500, February 400.
     plan.history = pd.concat([plan.history, pd.DataFrame({
         "measure": "revenue", "rep": "Ann", "month": pd.to_datetime(["2026-01-01", "2026-02-01"]),
@@ -233,8 +249,8 @@ def test_every_level_adds_up_exactly(org, basis, buffer, unit):
 def test_resplit_keeps_what_is_booked_and_spreads_the_rest():
     from xlsales.core.decomposition import resplit_remaining
 
-    plan = plan_targets(history(YEARLY), roster(), PlanSettings(
-        year=2026, measures=revenue_only(growth=0.10), basis="history"))
+    plan = ann_months(plan_targets(history(YEARLY), roster(), PlanSettings(
+        year=2026, measures=revenue_only(growth=0.10), basis="history")))
     # Ann: 11 000 for the year (1000, 1000, then 900 a month). Booked: Jan 1 500, Feb 400.
     plan.history = pd.concat([plan.history, pd.DataFrame({
         "measure": "revenue", "rep": "Ann", "month": pd.to_datetime(["2026-01-01", "2026-02-01"]),

@@ -93,6 +93,7 @@ GLOSSARY: dict[str, dict[str, tuple[str, str]]] = {
     "pace_status": {
         "behind": ("Behind", "落后"),
         "on_pace": ("On pace", "正常"),
+        "departed": ("Departed", "已离职"),
     },
     # Result of a tie-out check.
     "check_result": {

@@ -9,11 +9,11 @@ from xlsales.cli import fail, main
 from xlsales.cli.display import text_table
 from xlsales.cli.common import LANG_OPTION, output_path, parse_blend, parse_date
 from xlsales.io.schemas import load_sales_inputs
-from xlsales.core.decomposition import BASES, DEFAULT_ROUND_TO, MEASURES, MeasurePlan
+from xlsales.core.decomposition import BASES, DEFAULT_ROUND_TO, FOOTINGS, MEASURES, MeasurePlan
 from xlsales.core.forecast import METHODS
 from xlsales.errors import InputError
 from xlsales.workbooks.binding import WorkbookError
-from xlsales.workbooks.targets import refresh_targets_workbook, region_summary, targets_report
+from xlsales.workbooks.targets import footing_text, refresh_targets_workbook, region_summary, targets_report
 
 
 @main.command()
@@ -27,6 +27,9 @@ from xlsales.workbooks.targets import refresh_targets_workbook, region_summary, 
 @click.option("--method", type=click.Choice(METHODS), default="avg", show_default=True,
               help="Forecast over yearly history: avg, wma (weighted) or linear (trend).")
 @click.option("--window", type=int, default=1, show_default=True, help="Years of history the forecast uses.")
+@click.option("--footing", type=click.Choice(FOOTINGS), default="ttm", show_default=True,
+              help="When the last year of history is a part year: ttm uses the trailing twelve months, "
+                   "annualise scales the year to date up by the seasonality.")
 @click.option("--basis", type=click.Choice(BASES), default="blend", show_default=True,
               help="How regions and reps share the target.")
 @click.option("--blend", help="Blend weights, e.g. history=0.6,capacity=0.4 (with --basis blend).")
@@ -39,7 +42,7 @@ from xlsales.workbooks.targets import refresh_targets_workbook, region_summary, 
               "its target ÷ the revenue target); needs a product column in the orders.")
 @click.option("--who", help="Name for the revision log (default: your login).")
 @LANG_OPTION
-def targets(orders, reps, out, year, as_of, growth, method, window, basis, blend, buffer, round_to,
+def targets(orders, reps, out, year, as_of, growth, method, window, footing, basis, blend, buffer, round_to,
             refresh, key_product, who, lang):
     """Set next year's targets from history and split them: company → region → rep → month."""
     try:
@@ -53,7 +56,7 @@ def targets(orders, reps, out, year, as_of, growth, method, window, basis, blend
         measures = tuple(MeasurePlan(m, growth=growth, method=method, window=window,
                                      round_to=(round_to or DEFAULT_ROUND_TO[m]) if m != "new_customers" else 1.0)
                          for m in MEASURES if m != "key_product" or key_product)
-        settings = dict(measures=measures, basis=basis, buffer=buffer)
+        settings = dict(measures=measures, basis=basis, buffer=buffer, footing=footing)
         if blend:
             settings["blend"] = parse_blend(blend)
         path, plan, pace = targets_report(orders_frame, reps_frame, output_path(out), lang=lang, year=year,
@@ -62,7 +65,15 @@ def targets(orders, reps, out, year, as_of, growth, method, window, basis, blend
     except (InputError, WorkbookError) as error:
         fail(InputError(str(error)))
     click.echo(f"wrote {path}")
+    click.echo(format_footing(plan, lang))
     click.echo(format_summary(region_summary(plan, pace), lang))
+
+
+def format_footing(plan, lang: str) -> str:
+    """One line: the months the forecast stands on (the same words as the Assumptions sheet)."""
+    row = plan.company.iloc[0].to_dict()
+    words = footing_text(row, lang)
+    return f"预测依据：{words}" if lang == "zh" else f"The forecast stands on {words}."
 
 
 def format_summary(summary, lang: str) -> str:

@@ -83,6 +83,16 @@ def month_elapsed_share(months, as_of) -> np.ndarray:
     return np.clip(passed / days, 0.0, 1.0)
 
 
+PACE_STATUSES = ("departed", "behind", "on_pace")
+
+
+def pace_status(behind, departed) -> np.ndarray:
+    """The status word's key per row: "departed" for a rep who has left (never "on pace", whatever
+    the numbers), else "behind" below the pace line, else "on_pace"."""
+    behind = np.asarray(behind, dtype=bool)
+    return np.where(np.asarray(departed, dtype=bool), "departed", np.where(behind, "behind", "on_pace"))
+
+
 def pace_columns(frame: pd.DataFrame, days_elapsed: int, days_total: int) -> pd.DataFrame:
     """Add attainment, pace_attainment, gap, run_rate, required_daily_pace and behind_pace to rows
     holding ``target``, ``expected`` (the pace line: target of the time gone by) and ``actual``.

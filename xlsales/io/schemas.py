@@ -39,6 +39,9 @@ REPS = Schema("reps", (
     Column("hire_date", ("入职日期", "入职时间", "hired"), kind="date", required=False),
     Column("potential", ("潜力", "市场潜力", "market potential"), kind="number", required=False, nonnegative=True),
     Column("active", ("在职", "是否在职", "is active"), kind="bool", required=False, default=True),
+    Column("leave_date", ("离职日期", "离职时间", "leave date", "left on", "end date"), kind="date", required=False),
+    Column("successor", ("交接人", "接替人", "接任者", "successor rep", "handover to"), required=False),
+    Column("grade", ("能力等级", "等级", "职级", "level", "ability grade"), required=False),
 ), unique=("rep",))
 
 OPPORTUNITIES = Schema("opportunities", (
@@ -71,7 +74,42 @@ def load_orders(path, problems=None) -> pd.DataFrame:
 
 
 def load_reps(path, problems=None) -> pd.DataFrame:
-    return load_table(path, REPS, problems)
+    """The reps file, with the rules across its columns checked at their rows: a leaving date before
+    the hire date; a successor who is not a rep, is the rep himself, or has left."""
+    found: list[str] = []
+    reps = load_table(path, REPS, found)
+    if not found:
+        check_roster_rows(reps, found)
+    report(found, problems)
+    return reps
+
+
+def check_roster_rows(reps: pd.DataFrame, problems=None) -> list[str]:
+    from xlsales.core.decomposition import roster_problems
+
+    found = Problems(problem_at(reps, reps.index[i], column, what) for i, column, what in roster_problems(reps))
+    report(found, problems)
+    return found
+
+
+def check_reps_for_plan(reps: pd.DataFrame, year: int, grades=None, problems=None) -> list[str]:
+    """The reps file against a plan year: a hire date after the plan year is a problem at its row
+    (not a full-year target); so is a grade with no weight set (``grades``: grade → weight)."""
+    found = Problems()
+    if "hire_date" in reps:
+        hire = pd.to_datetime(reps["hire_date"])
+        for row in hire.index[(hire > pd.Timestamp(year=year, month=12, day=31)).to_numpy()]:
+            found.append(problem_at(reps, row, "hire_date", f"{hire[row]:%Y-%m-%d} is after the plan year "
+                                    f"{year}: leave the rep out of this plan, or plan {year + 1}"))
+    if grades is not None and "grade" in reps:
+        known = {str(g).strip() for g in grades}
+        for row, grade in reps["grade"].items():
+            if isinstance(grade, str) and grade.strip() and grade.strip() not in known:
+                listed = ", ".join(sorted(known)) or "none"
+                found.append(problem_at(reps, row, "grade", f"grade {grade!r} has no weight "
+                                        f"(weights are set for: {listed})"))
+    report(found, problems)
+    return found
 
 
 def load_opportunities(path, problems=None) -> pd.DataFrame:

@@ -1,5 +1,10 @@
 """The built-in sample company: reps in five regions and their orders, generated from a seed.
 
+It exercises what a plan must handle: veterans, reps hired in the middle of last year and early in
+the plan year (ramping up), reps who left in the last twelve months, one who leaves during the plan year and hands
+over to a named successor in the same team (whose orders then include the leaver's customers), and
+ability grades 初级 / 中级 / 高级 (by productivity).
+
 Everything is drawn from one ``numpy`` Generator in a fixed order, so the same arguments always give
 the same frames. Generation works on whole arrays (rep × month, then orders), never row by row.
 """
@@ -26,7 +31,8 @@ ORDERS_PER_MONTH = 5.0  # for a fully ramped, average rep in an average month of
 ORDER_SIZE_MEDIAN = 25_000.0
 ORDER_SIZE_SIGMA = 0.8
 AVERAGE_ORDER = 90_000.0  # the mean order size that the above gives, after product and account size
-RAMP_MONTHS = 6
+RAMP_MONTHS = 4  # new hires ramp 25/50/75/100 % over their first four months, as the plan assumes
+GRADES = ("初级", "中级", "高级")  # junior, intermediate, senior: by productivity terciles
 
 PRODUCTS = ("云ERP企业版", "云ERP标准版", "数据中台", "实施服务", "运维服务")
 KEY_PRODUCT = "云ERP企业版"
@@ -67,6 +73,7 @@ class _People:
     frame: pd.DataFrame
     productivity: np.ndarray  # relative to the average rep
     left: np.ndarray  # datetime64: last day with orders (as_of for those still active)
+    successor: np.ndarray  # index of the rep who takes over a leaver's customers, -1 for none
 
 
 def _reps(rng: np.random.Generator, count: int, as_of: pd.Timestamp) -> _People:
@@ -78,6 +85,7 @@ def _reps(rng: np.random.Generator, count: int, as_of: pd.Timestamp) -> _People:
     productivity = np.clip(rng.lognormal(0.0, 0.35, count), 0.45, 2.2)
     productivity /= productivity.mean()
     left, active = _leavers(rng, hire, as_of)
+    successor = _successors(region, team, hire, left, active, as_of)
     # Market potential: what a fully ramped rep of this productivity would sell in a year, with headroom.
     potential = np.round(12 * ORDERS_PER_MONTH * AVERAGE_ORDER * productivity * 1.6
                          * rng.lognormal(0.0, 0.25, count), -4)
@@ -89,8 +97,11 @@ def _reps(rng: np.random.Generator, count: int, as_of: pd.Timestamp) -> _People:
         "hire_date": hire,
         "potential": potential,
         "active": active,
+        "leave_date": pd.to_datetime(np.where(active, np.datetime64("NaT"), left)),
+        "successor": np.where(successor >= 0, names[np.maximum(successor, 0)], None),
+        "grade": np.array(GRADES)[np.searchsorted(np.quantile(productivity, [1 / 3, 2 / 3]), productivity)],
     })
-    return _People(frame, productivity, left)
+    return _People(frame, productivity, left, successor)
 
 
 def _teams(region: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -131,13 +142,32 @@ def _days_between(rng, count, first, last) -> np.ndarray:
 
 
 def _leavers(rng, hire: np.ndarray, as_of: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
-    """About 5% of the veterans left in the last year: no orders after they left, ``active`` False."""
+    """About 5% of the veterans left in the last year: no orders after they left, ``active`` False.
+    In a sample of 10 reps or more, one veteran leaves in the plan year (early in its second quarter)."""
     end = np.datetime64(as_of.date(), "D")
     veteran = hire < np.datetime64("2024-01-01")
     leaving = veteran & (rng.random(len(hire)) < 0.05)
     left_on = end - rng.integers(30, 365, len(hire)).astype("timedelta64[D]")
+    plan_year = as_of.year + 1 if as_of.month == 12 else as_of.year
+    in_plan_year = np.datetime64(f"{plan_year}-04-15", "D")
+    stayers = np.flatnonzero(veteran & ~leaving)
+    if len(hire) >= 10 and len(stayers) and in_plan_year < end:
+        pick = stayers[len(stayers) // 3]
+        leaving[pick], left_on[pick] = True, in_plan_year
     left = np.where(leaving, left_on, end).astype("datetime64[ns]")
     return left, ~leaving
+
+
+def _successors(region, team, hire, left, active, as_of) -> np.ndarray:
+    """Who takes over a leaver's customers: for those who leave in the plan year, the longest-serving
+    rep still in the same team. Those who left before it have none (their region re-splits)."""
+    plan_year = as_of.year + 1 if as_of.month == 12 else as_of.year
+    successor = np.full(len(region), -1)
+    for i in np.flatnonzero(~active & (left >= np.datetime64(f"{plan_year}-01-01"))):
+        mates = np.flatnonzero((team == team[i]) & active)
+        if len(mates):
+            successor[i] = mates[np.argmin(hire[mates])]
+    return successor
 
 
 # ---------------------------------------------------------------- orders
@@ -188,7 +218,13 @@ def _expected_orders(people: _People, month_starts: np.ndarray) -> np.ndarray:
     ramp = np.clip((tenure + 1) / RAMP_MONTHS, 0, 1)
     month_ends = month_starts + np.timedelta64(27, "D")
     employed = (month_ends[None, :] >= hire[:, None]) & (month_starts[None, :] <= people.left[:, None])
-    return ORDERS_PER_MONTH * people.productivity[:, None] * trend * ramp * employed
+    expected = ORDERS_PER_MONTH * people.productivity[:, None] * trend * ramp
+    # A successor serves the leaver's customers too, from the month after the leaver's last day.
+    inherited = np.zeros_like(expected)
+    for leaver in np.flatnonzero(people.successor >= 0):
+        gone = month_starts[None, :] > people.left[leaver]
+        inherited[people.successor[leaver]] += (expected[leaver] * gone[0]) * 0.85  # a few customers drift away
+    return expected * employed + inherited * employed
 
 
 def _order_dates(rng, month_start, hired, left) -> np.ndarray:

@@ -32,6 +32,15 @@ MONEY, SHARE, DATE, COUNT = "#,##0", "0.0%", "yyyy-mm-dd", "#,##0"
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MONTH_KEYS = tuple(f"m{i:02d}" for i in range(1, 13))
 MEASURE_LABELS = GLOSSARY["measure"]  # (en, zh)
+# The Pacing sheet's status words (en, zh), by the core's status key, and their defined names.
+STATUS_WORDS = GLOSSARY["pace_status"]
+STATUS_NAMES = {"departed": "StatusDeparted", "behind": "StatusBehind", "on_pace": "StatusOnPace"}
+FOOTING_LABELS = {  # (en, zh); {start} and {end} are months like 2025-07
+    "year": ("the calendar year {start} – {end}", "自然年 {start} 至 {end}"),
+    "ttm": ("the trailing twelve months {start} – {end}", "近12个月 {start} 至 {end}"),
+    "annualised": ("{start} – {end} annualised by the seasonality", "{start} 至 {end} 按季节性年化"),
+    "none": ("no history before the plan year", "计划年度前无历史数据"),
+}
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 RED_FILL, GREEN_FILL = PatternFill("solid", fgColor="F8CBAD"), PatternFill("solid", fgColor="C6EFCE")
 
@@ -54,6 +63,8 @@ SETTINGS = (
     ("Ramp", "New-hire ramp by month (e.g. 0.25,0.5,0.75,1)", "新人爬坡（如 0.25,0.5,0.75,1）", None),
     ("DaysTotal", "Days in plan year", "全年天数", "0"),
     ("DaysElapsed", "Days elapsed", "已过天数", "0"),
+    ("Footing", "Part year of history: ttm (trailing 12 months) / annualise", "不足一年的历史：ttm（近12个月）/ annualise（年化）", None),
+    ("HistoryEnd", "Last whole month of history used", "使用的最后一个完整历史月", "yyyy-mm"),
 )
 
 MEASURE_PLANS = (
@@ -64,9 +75,13 @@ MEASURE_PLANS = (
     Field("growth", "Growth", "增长率", INPUT, number_format=SHARE),
     Field("round_to", "Round to", "取整单位", INPUT, number_format="#,##0"),
     Field("company_override", "Company target (by hand)", "公司目标（手工）", INPUT, number_format=MONEY),
-    Field("last_year", "Last year", "上年实际", FORMULA, number_format=MONEY, formula=(
-        'SUMIFS({History.actual},{History.measure},{measure},'
-        '{History.month},">="&DATE(PlanYear-1,1,1),{History.month},"<"&DATE(PlanYear,1,1))')),
+    Field("footing_label", "Forecast stands on", "预测依据", None),
+    Field("history_from", "History from", "历史起始月", number_format="yyyy-mm"),
+    Field("history_to", "History to", "历史截止月", number_format="yyyy-mm"),
+    Field("annualise_factor", "Annualised ×", "年化系数", number_format="0.0000"),
+    Field("last_year", "Last 12 months", "近12个月实际", FORMULA, number_format=MONEY, formula=(
+        'IF(ISNUMBER({history_from}),SUMIFS({History.actual},{History.measure},{measure},'
+        '{History.month},">="&{history_from},{History.month},"<="&{history_to})*{annualise_factor},0)')),
     Field("forecast", "Forecast", "预测", number_format=MONEY),
     Field("company_target", "Company target", "公司目标", FORMULA, number_format=MONEY, formula=(
         'IF(ISNUMBER({company_override}),ROUND({company_override}/{round_to},0)*{round_to},'
@@ -79,6 +94,8 @@ REPS = (
     Field("rep", "Rep", "销售代表"), Field("region", "Region", "区域"), Field("team", "Team", "团队"),
     Field("manager", "Manager", "经理"), Field("hire_date", "Hire date", "入职日期", number_format=DATE),
     Field("potential", "Potential", "市场潜力", number_format=MONEY), Field("active", "Active", "在职"),
+    Field("leave_date", "Leave date", "离职日期", number_format=DATE), Field("successor", "Successor", "交接人"),
+    Field("grade", "Grade", "能力等级"),
 )
 
 HISTORY = (
@@ -119,7 +136,7 @@ REGION_SUMMARY = (
 
 PACING = (
     Field("measure", "Measure", "指标"), Field("region", "Region", "区域"), Field("team", "Team", "团队"),
-    Field("rep", "Rep", "销售代表"),
+    Field("rep", "Rep", "销售代表"), Field("leave_date", "Leave date", "离职日期", number_format=DATE),
     Field("target", "Annual target", "年度目标", FORMULA, number_format=MONEY, formula=(
         'SUMIFS({TargetGrid.target},{TargetGrid.measure},{measure},{TargetGrid.rep},{rep})')),
     Field("expected", "Expected to date", "应完成", FORMULA, number_format=MONEY, formula=(
@@ -136,7 +153,9 @@ PACING = (
           formula='IF(DaysElapsed>0,{actual}/DaysElapsed*DaysTotal,"")'),
     Field("daily_pace", "Required per day", "每日需完成", FORMULA, number_format=MONEY,
           formula='IF({gap}=0,0,IF(DaysTotal>DaysElapsed,{gap}/(DaysTotal-DaysElapsed),""))'),
-    Field("status", "Status", "状态", FORMULA, formula='IF({actual}<{expected},StatusBehind,StatusOnPace)'),
+    Field("status", "Status", "状态", FORMULA, formula=(
+        'IF(AND(ISNUMBER({leave_date}),{leave_date}<=AsOfDate),StatusDeparted,'
+        'IF({actual}<{expected},StatusBehind,StatusOnPace))')),
 )
 
 RESPLIT = (
@@ -225,11 +244,10 @@ def build_template(lang: str = "en") -> openpyxl.Workbook:
         cell.number_format = SHARE
     define_name(wb, "ElapsedShare", a.title, "$C$15:$N$15")
     a["D3"], a["D4"] = ("状态文字" if lang == "zh" else "Status words", None)
-    a["E3"], a["E4"] = ("落后", "正常") if lang == "zh" else ("Behind", "On pace")
-    for cell in (a["E3"], a["E4"]):
+    for row, key in enumerate(("behind", "on_pace", "departed"), start=3):
+        cell = a.cell(row, 5, STATUS_WORDS[key][1 if lang == "zh" else 0])
         cell.protection, cell.fill = Protection(locked=False), INPUT_FILL
-    define_name(wb, "StatusBehind", a.title, "$E$3")
-    define_name(wb, "StatusOnPace", a.title, "$E$4")
+        define_name(wb, STATUS_NAMES[key], a.title, f"$E${row}")
     for name, (sheet_key, fields, top_left, _) in TABLES.items():
         ws = sheets[sheet_key]
         create_table(ws, name, fields, top_left, lang, width=None if sheet_key == "assumptions" else 14)
@@ -325,6 +343,7 @@ def table_frames(plan: TargetPlan, lang: str = "en", as_of=None) -> dict[str, pd
         company[attr] = [getattr(measure_plans[m], attr) for m in company["measure"]]
     company["company_override"] = [measure_plans[m].company_target for m in company["measure"]]
     company["label"] = [_measure_label(m, lang) for m in company["measure"]]
+    company["footing_label"] = [footing_text(row, lang) for row in company.to_dict("records")]
     month_key = plan.monthly["month"].dt.month.map(lambda i: MONTH_KEYS[i - 1])
     wide = plan.monthly.assign(key=month_key).pivot_table(
         index=["measure", "rep"], columns="key", values="target", aggfunc="sum")
@@ -342,10 +361,20 @@ def table_frames(plan: TargetPlan, lang: str = "en", as_of=None) -> dict[str, pd
     return {
         "Resplit": resplit,
         "MeasurePlans": company, "Reps": plan.roster, "History": plan.history, "TargetGrid": grid,
-        "RegionSummary": regions, "Pacing": plan.reps[["measure", "region", "team", "rep"]]
-        if "team" in plan.reps else plan.reps[["measure", "region", "rep"]],
+        "RegionSummary": regions,
+        "Pacing": plan.reps[[c for c in ("measure", "region", "team", "rep", "leave_date") if c in plan.reps]],
         "OKMA": okma, "Checks": checks,
     }
+
+
+def footing_text(company_row: dict, lang: str) -> str:
+    """Which months a measure's forecast stands on, in words: "the trailing twelve months 2025-07 – 2026-06"."""
+    en, zh = FOOTING_LABELS[company_row.get("footing", "none")]
+    start, end = company_row.get("history_from"), company_row.get("history_to")
+    text = zh if lang == "zh" else en
+    if start is None or pd.isna(start):
+        return text
+    return text.format(start=f"{pd.Timestamp(start):%Y-%m}", end=f"{pd.Timestamp(end):%Y-%m}")
 
 
 def _objective(region, measure, lang):
@@ -413,7 +442,9 @@ def _write_settings(wb, settings: PlanSettings, as_of) -> None:
     blend = dict(settings.blend)
     values = {"PlanYear": settings.year, "Basis": settings.basis, "Buffer": settings.buffer,
               "BlendHistory": blend.get("history", 0.0), "BlendPotential": blend.get("potential", 0.0),
-              "BlendCapacity": blend.get("capacity", 0.0), "Ramp": ",".join(f"{r:g}" for r in settings.ramp)}
+              "BlendCapacity": blend.get("capacity", 0.0), "Ramp": ",".join(f"{r:g}" for r in settings.ramp),
+              "Footing": settings.footing,
+              "HistoryEnd": None if settings.history_end is None else pd.Timestamp(settings.history_end).to_pydatetime()}
     for name, value in values.items():
         write_name(wb, name, value)
     as_of_cell = name_cell(wb, "AsOfDate")
@@ -467,6 +498,9 @@ def read_plan_inputs(path) -> tuple[pd.DataFrame, pd.DataFrame, PlanSettings, pd
     value = lambda name: name_cell(wb, name).value  # noqa: E731
     roster = read_table(wb, "Reps", REPS)[[f.key for f in REPS]]
     roster["hire_date"] = pd.to_datetime(roster["hire_date"])
+    roster["leave_date"] = pd.to_datetime(roster["leave_date"])
+    for column in ("successor", "grade"):
+        roster[column] = roster[column].map(lambda v: v.strip() if isinstance(v, str) and v.strip() else None)
     roster["potential"] = pd.to_numeric(roster["potential"], errors="coerce")
     roster["active"] = roster["active"].map(lambda v: v not in (False, 0, "FALSE", "False", "否"))
     history = read_table(wb, "History", HISTORY)[[f.key for f in HISTORY]]
@@ -483,7 +517,9 @@ def read_plan_inputs(path) -> tuple[pd.DataFrame, pd.DataFrame, PlanSettings, pd
     settings = PlanSettings(
         year=int(value("PlanYear")), measures=measures, basis=str(value("Basis")).strip().lower(),
         blend=tuple(b for b in blend if b[1] > 0), buffer=float(value("Buffer") or 0),
-        ramp=tuple(float(x) for x in str(value("Ramp")).replace("，", ",").split(",") if x.strip()))
+        ramp=tuple(float(x) for x in str(value("Ramp")).replace("，", ",").split(",") if x.strip()),
+        footing=str(value("Footing") or "ttm").strip().lower(),
+        history_end=pd.Timestamp(value("HistoryEnd")) if value("HistoryEnd") else None)
     as_of = value("AsOfDate")
     as_of = pd.Timestamp.today().normalize() if isinstance(as_of, str) and as_of.startswith("=") else as_of
     wb.close()
@@ -509,11 +545,23 @@ def plan_from_orders(orders: pd.DataFrame, roster: pd.DataFrame, year: int | Non
     ``as_of`` to the last order date; ``key_product`` adds that product's revenue as a measure."""
     from xlsales.core.decomposition import monthly_history
 
+    from xlsales.io.schemas import check_reps_for_plan
+
     as_of = pd.Timestamp(as_of) if as_of is not None else orders["date"].max().normalize()
     year = year or as_of.year
+    check_reps_for_plan(roster, year)
     history = monthly_history(orders, key_product)
+    settings.setdefault("history_end", last_whole_month(as_of))
     plan = plan_targets(history, roster.reset_index(drop=True), PlanSettings(year=year, **settings), overrides)
     return plan, as_of
+
+
+def last_whole_month(as_of) -> pd.Timestamp:
+    """The last month that is over by ``as_of`` (its start): the as-of month itself on its last day,
+    else the month before. A month in progress is never taken as a whole month of history."""
+    as_of = pd.Timestamp(as_of).normalize()
+    month = as_of.to_period("M").start_time
+    return month if as_of == month + pd.offsets.MonthEnd(0) else month - pd.DateOffset(months=1)
 
 
 def targets_report(orders: pd.DataFrame, roster: pd.DataFrame, out_path, lang: str = "en",
