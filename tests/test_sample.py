@@ -45,7 +45,9 @@ def test_reps_regions_teams_and_names(company):
     assert teams.between(1, 3).all() and teams.max() >= 2
     assert (reps.groupby("team")["manager"].nunique() == 1).all()
     assert not set(reps["manager"]) & set(reps["rep"])
-    assert list(reps.columns) == ["rep", "region", "team", "manager", "hire_date", "potential", "active"]
+    assert list(reps.columns) == ["rep", "region", "team", "manager", "hire_date", "potential", "active",
+                                  "leave_date", "successor", "grade"]
+    assert set(reps["grade"]) == {"初级", "中级", "高级"}
 
 
 def test_new_hires_and_leavers(company):
@@ -54,6 +56,18 @@ def test_new_hires_and_leavers(company):
     assert ((hired >= "2025-01-01") & (hired < "2026-01-01")).sum() >= 1
     assert (hired >= "2026-01-01").sum() >= 1
     assert (~company.reps["active"]).sum() >= 1
+    reps = company.reps
+    # Everyone inactive has a leaving date; at least one leaves in the plan year and hands over to a
+    # rep of the same team who stays.
+    assert reps.loc[~reps["active"], "leave_date"].notna().all()
+    assert reps.loc[reps["active"], "leave_date"].isna().all()
+    handing = reps[reps["successor"].notna()]
+    assert len(handing) >= 1 and (handing["leave_date"].dt.year == company.plan_year).all()
+    heirs = reps.set_index("rep").loc[handing["successor"]]
+    assert heirs["active"].all() and (heirs["team"].to_numpy() == handing["team"].to_numpy()).all()
+    # No orders after leaving; the successor sells to more customers after the handover.
+    left = company.orders.merge(reps[["rep", "leave_date"]], on="rep")
+    assert not (left["date"] > left["leave_date"]).any()
     orders = company.orders.merge(company.reps[["rep", "hire_date"]], on="rep")
     assert (orders["date"] >= orders["hire_date"]).all()
 
@@ -128,7 +142,7 @@ def test_chinese_csv_has_bom_and_chinese_headers(tmp_path):
     assert raw.startswith(b"\xef\xbb\xbf")
     assert raw.decode("utf-8-sig").splitlines()[0] == "日期,销售代表,金额,区域,团队,客户,产品,回款"
     assert (tmp_path / "reps.csv").read_text(encoding="utf-8-sig").splitlines()[0] == \
-        "销售代表,区域,团队,经理,入职日期,潜力,在职"
+        "销售代表,区域,团队,经理,入职日期,潜力,在职,离职日期,交接人,能力等级"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp files left
 
 

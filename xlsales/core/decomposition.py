@@ -318,6 +318,11 @@ def basis_weights(reps, history, settings: PlanSettings, measure: str, foot: Foo
         productive = np.zeros(len(reps))
         actual = np.zeros(len(reps))
     run_rate = np.where(productive > 0, actual / np.where(productive > 0, productive, 1), 0.0)
+    # A rep with no productive month in the history yet (a new hire) is expected to sell like the
+    # average rep of his region per productive month (the company's when the region has none), not 0.
+    new = (productive <= 0) & ~gone
+    if new.any():
+        run_rate = np.where(new, _peer_rate(reps, actual, productive), run_rate)
     annualised = run_rate * planned_stay
     potential = reps["potential"].fillna(0).to_numpy(dtype=float) if "potential" in reps else np.zeros(len(reps))
     stay = np.where(gone, 0.0, planned_stay)
@@ -341,6 +346,15 @@ def basis_weights(reps, history, settings: PlanSettings, measure: str, foot: Foo
     lost = np.clip(cap_stay - cap_plan, 0.0, None)
     lost = np.where(gone[:, None], np.maximum(cap_stay, 1.0), lost)
     return _Weights(out, np.asarray(full, dtype=float), kept, plan_profile, season[None, :] * lost)
+
+
+def _peer_rate(reps, actual, productive) -> np.ndarray:
+    """Per rep: his region's actual ÷ productive months (the company's where the region has none)."""
+    region = reps["region"].to_numpy()
+    company = actual.sum() / productive.sum() if productive.sum() > 0 else 0.0
+    rate = pd.Series(actual).groupby(region).sum() / pd.Series(productive).groupby(region).sum()
+    rate = rate.replace([np.inf], np.nan)
+    return pd.Series(region).map(rate).fillna(company).to_numpy(dtype=float)
 
 
 def _shares(values: np.ndarray) -> np.ndarray:
@@ -371,7 +385,7 @@ def hand_over(reps: pd.DataFrame, weights: _Weights) -> tuple[np.ndarray, np.nda
             takers = np.array([position[heir]])
             shares = np.ones(1)
         else:
-            takers = np.flatnonzero((regions == regions[i]) & (own > 0))
+            takers = np.flatnonzero((regions == regions[i]) & (own > 0) & (lost <= 1e-15))
             if len(takers) == 0:
                 continue    # nobody left in the region to take it on: the region carries less
             shares = own[takers] / own[takers].sum()

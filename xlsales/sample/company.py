@@ -27,10 +27,10 @@ TEAM_NUMBERS = "一二三四五六七八九十"
 SEASONALITY = np.array([0.75, 0.55, 1.05, 0.90, 0.95, 1.25, 0.85, 0.85, 1.10, 0.80, 1.00, 1.45])
 # Year-on-year growth by region (华东, 华南, 华北, 西南, 华中): the company grows ~12%, not evenly.
 REGION_GROWTH = np.array([0.12, 0.18, 0.05, 0.15, 0.10])
-ORDERS_PER_MONTH = 5.0  # for a fully ramped, average rep in an average month of the first year
-ORDER_SIZE_MEDIAN = 25_000.0
-ORDER_SIZE_SIGMA = 0.8
-AVERAGE_ORDER = 90_000.0  # the mean order size that the above gives, after product and account size
+ORDERS_PER_MONTH = 14.0  # for a fully ramped, average rep in an average month of the first year
+ORDER_SIZE_MEDIAN = 11_000.0
+ORDER_SIZE_SIGMA = 0.6
+AVERAGE_ORDER = 30_000.0  # the mean order size that the above gives, after product and account size
 RAMP_MONTHS = 4  # new hires ramp 25/50/75/100 % over their first four months, as the plan assumes
 GRADES = ("初级", "中级", "高级")  # junior, intermediate, senior: by productivity terciles
 
@@ -216,8 +216,7 @@ def _expected_orders(people: _People, month_starts: np.ndarray) -> np.ndarray:
     hire = people.frame["hire_date"].to_numpy()
     tenure = (month_starts[None, :] - hire[:, None]) / np.timedelta64(30, "D")  # months in the job
     ramp = np.clip((tenure + 1) / RAMP_MONTHS, 0, 1)
-    month_ends = month_starts + np.timedelta64(27, "D")
-    employed = (month_ends[None, :] >= hire[:, None]) & (month_starts[None, :] <= people.left[:, None])
+    employed = _employed_share(month_starts, hire, people.left)
     expected = ORDERS_PER_MONTH * people.productivity[:, None] * trend * ramp
     # A successor serves the leaver's customers too, from the month after the leaver's last day.
     inherited = np.zeros_like(expected)
@@ -225,6 +224,16 @@ def _expected_orders(people: _People, month_starts: np.ndarray) -> np.ndarray:
         gone = month_starts[None, :] > people.left[leaver]
         inherited[people.successor[leaver]] += (expected[leaver] * gone[0]) * 0.85  # a few customers drift away
     return expected * employed + inherited * employed
+
+
+def _employed_share(month_starts: np.ndarray, hire: np.ndarray, left: np.ndarray) -> np.ndarray:
+    """Share of each month's days a rep is employed (rep × month): a rep who leaves on the 3rd sells
+    three days' worth that month, not a month's worth crammed into three days."""
+    start = month_starts.astype("datetime64[D]")
+    end = (month_starts.astype("datetime64[M]") + 1).astype("datetime64[D]")  # the next month's first day
+    first = np.maximum(start[None, :], hire.astype("datetime64[D]")[:, None])
+    last = np.minimum(end[None, :], left.astype("datetime64[D]")[:, None] + 1)
+    return np.clip((last - first).astype(int), 0, None) / (end - start).astype(int)[None, :]
 
 
 def _order_dates(rng, month_start, hired, left) -> np.ndarray:
@@ -258,7 +267,7 @@ def _customers(rng, people: _People, rep_idx: np.ndarray):
     book = rng.integers(6, 21, n)
     first = np.concatenate([[0], np.cumsum(book)[:-1]])
     names = company_names(rng, int(book.sum()))
-    scale = np.minimum(rng.pareto(1.6, int(book.sum())) + 0.4, 8.0)
+    scale = np.minimum(rng.pareto(1.6, int(book.sum())) + 0.4, 4.0)
     # A skewed pick within the book: low positions are chosen most...
     pick = np.floor(book[rep_idx] * rng.random(len(rep_idx)) ** 2.2).astype(int)
     customer_idx = first[rep_idx] + pick
