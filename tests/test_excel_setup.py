@@ -506,6 +506,6 @@ def test_refresh_targets_button_on_a_real_targets_workbook(tmp_path):
     assert after != before
     assert ws.cell(row, headers["Override"]).value == override  # the user's cells are not rewritten
     assert ws.cell(row, headers["Reason"]).value == "new key account"
-    written = {c for s in book.sheets.values() for c in s.written}
+    written = {c for s in book.sheets.values() if s.ws is ws for c in s.written}   # the grid sheet's cells
     override_cell = f"{get_column_letter(headers['Override'])}{row}"
     assert override_cell not in written

@@ -21,7 +21,7 @@ from xlsales.workbooks.targets import footing_text, refresh_targets_workbook, re
 @click.option("--reps", type=click.Path(dir_okay=False, path_type=Path), help="Reps file.")
 @click.option("--out", "out", type=click.Path(path_type=Path), default=Path("targets.xlsx"), show_default=True,
               help="Workbook to write; an existing one is refreshed and its overrides kept.")
-@click.option("--year", type=int, help="Plan year (default: the year of --as-of).")
+@click.option("--year", type=int, help="Plan year (default: the year of --as-of, the next one when --as-of is 31 December).")
 @click.option("--as-of", "as_of", help="Date to pace against (default: the last order date).")
 @click.option("--growth", type=float, default=0.15, show_default=True, help="Growth on the forecast, e.g. 0.15.")
 @click.option("--method", type=click.Choice(METHODS), default="avg", show_default=True,

@@ -541,19 +541,25 @@ def refresh_targets_workbook(path, who: str | None = None) -> Path:
 def plan_from_orders(orders: pd.DataFrame, roster: pd.DataFrame, year: int | None = None,
                      as_of=None, overrides: pd.DataFrame | None = None, key_product: str | None = None,
                      **settings) -> tuple[TargetPlan, object]:
-    """History from order lines, then the decomposition; ``year`` defaults to the as-of year and
-    ``as_of`` to the last order date; ``key_product`` adds that product's revenue as a measure."""
+    """History from order lines, then the decomposition; ``year`` defaults to the as-of year (the next
+    one as of 31 December) and ``as_of`` to the last order date; ``key_product`` adds that product's
+    revenue as a measure. The reps are checked against the plan year first."""
     from xlsales.core.decomposition import monthly_history
-
     from xlsales.io.schemas import check_reps_for_plan
 
     as_of = pd.Timestamp(as_of) if as_of is not None else orders["date"].max().normalize()
-    year = year or as_of.year
+    year = year or default_plan_year(as_of)
     check_reps_for_plan(roster, year)
     history = monthly_history(orders, key_product)
     settings.setdefault("history_end", last_whole_month(as_of))
     plan = plan_targets(history, roster.reset_index(drop=True), PlanSettings(year=year, **settings), overrides)
     return plan, as_of
+
+
+def default_plan_year(as_of) -> int:
+    """The year of ``as_of``, or the next one once that year is over (as of 31 December)."""
+    as_of = pd.Timestamp(as_of)
+    return as_of.year + 1 if (as_of.month, as_of.day) == (12, 31) else as_of.year
 
 
 def last_whole_month(as_of) -> pd.Timestamp:
