@@ -263,7 +263,8 @@ class _Working:
         if measure.cap is not None:
             cap = cap_cents(measure.cap * (factor.ravel() if self.plan.prorate else np.ones(factor.size)))
             cap_adj = np.minimum(0.0, cents(cap - weighted))
-            self.add_lines("measure_cap", r_all, p_all, cap_adj, m, base=weighted, rate=cap)
+            # Kept at 0 too: the statement shows the cap, and its formula follows an edited rate past it.
+            self.add_lines("measure_cap", r_all, p_all, cap_adj, m, base=weighted, rate=cap, keep_zero=True)
         returns = self.returns[:, :, m].ravel()
         clawback = cents(returns * rates[0] * measure.weight)
         self.add_lines("clawback", r_all, p_all, clawback, m, base=returns, rate=rates[0] * measure.weight)

@@ -54,6 +54,8 @@ def _sentence(row, plan: Plan, lang: str) -> str:
         return f"{measure} 按权重 {_p(row.rate)} 计（{_m(row.base)} → {_m(row.base + row.amount)}）" if zh else \
             f"{measure} at its {_p(row.rate)} weight ({_m(row.base)} → {_m(row.base + row.amount)})"
     if kind == "measure_cap":
+        if row.amount == 0:
+            return f"{measure} 封顶 {_m(row.rate)}（未触及）" if zh else f"{measure} cap {_m(row.rate)} (not reached)"
         return f"{measure} 封顶 {_m(row.rate)}" if zh else f"{measure} capped at {_m(row.rate)}"
     if kind == "clawback":
         return f"{measure} 退货 {_m(row.base)} 按 {_p(row.rate)} 扣回" if zh else \
