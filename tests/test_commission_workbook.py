@@ -332,3 +332,33 @@ def test_refresh_rereads_the_recorded_input_files(files, company, tmp_path):
     after = read_table(wb, "RepPayouts", REP_PAYOUTS).set_index("rep")["expected"]
     assert (after != before).any()
     assert name_cell(wb, "SourceQuotas").value == str(quotas.resolve())
+
+
+def test_on_target_earnings_and_a_decelerator_by_hand_and_in_libreoffice(tmp_path):
+    """OTE 180 000 a year on a 120 000 base: 5 000 a month at 100 % of quota. Tiers are multiples of the
+    rate at quota: 0.5× below 50 % (a decelerator), 1× to 100 %, 1.5× above. 100 % pays
+    0.5 × 0.5 + 0.5 × 1 = 0.75 rate × quota, so the rate at quota is 5 000 ÷ (100 000 × 0.75) = 6.6667 %.
+    120 000 pays 50 000 × 3.3333 % + 50 000 × 6.6667 % + 20 000 × 10 % = 1 666.67 + 3 333.33 + 2 000.00."""
+    from xlsales.io.plan import plan_from_dict
+    plan = plan_from_dict({"name": "OTE plan", "year": 2026, "ote": {"annual": 180_000, "base_salary": 120_000},
+                           "measures": {"revenue": {"quota": 100_000, "tiers": [[0, 0.5], [0.5, 1.0], [1.0, 1.5]]}}})
+    assert plan.target_incentive == 5_000 and plan.measure("revenue").ote_factor == 0.75
+    assert plan.measure("revenue").tier_kinds() == ["decelerator", "", "accelerator"]
+    reps = pd.DataFrame({"rep": ["A", "B", "C"], "region": ["E"] * 3})
+    orders = pd.DataFrame({"date": pd.to_datetime(["2026-03-02"] * 3), "rep": ["A", "B", "C"],
+                           "amount": [120_000.0, 30_000.0, 100_000.0]})
+    result = run_commission(plan, orders, reps, "2026-03")
+    march = result.period(2026 * 12 + 2)
+    assert march.payouts.set_index("rep")["payout"].to_dict() == {"A": 7_000.00, "B": 1_000.00, "C": 5_000.00}
+    lines = march.lines[(march.lines["rep"] == "A") & (march.lines["kind"] == "tier")]
+    assert lines["amount"].tolist() == [1_666.67, 3_333.33, 2_000.00]
+    from xlsales.workbooks.statements import describe
+    words = describe(lines, plan)["description"].tolist()
+    assert words[0].startswith("Revenue tier 1 (decelerator, 0.00–50,000.00): 50,000.00 × 3.33333%")
+    assert "accelerator" in words[2]
+    path = write_commission_workbook(result, tmp_path / "ote.xlsx", "en")
+    wb = _recalculated_matches(path, result, tmp_path)
+    working = read_table(wb, "TierWorking", TIER_WORKING)
+    kinds = working[working["rep"] == "A"]["tier_kind"].tolist()
+    assert kinds[0] == "Decelerator" and not isinstance(kinds[1], str) or kinds[1] == "" and kinds[2] == "Accelerator"
+    assert kinds[2] == "Accelerator"

@@ -113,6 +113,7 @@ GLOSSARY: dict[str, dict[str, tuple[str, str]]] = {
     # Kinds of commission statement line.
     "line_kind": {
         "proration": ("Proration", "按天折算"),
+        "relief": ("Quota relief", "定额减免"),
         "tier": ("Tier", "阶梯"),
         "accelerator_gate": ("Accelerator gate", "加速门槛"),
         "gate": ("Gate", "门槛"),
@@ -124,6 +125,7 @@ GLOSSARY: dict[str, dict[str, tuple[str, str]]] = {
         "award": ("Award", "奖励"),
         "draw": ("Draw top-up", "保底补足"),
         "draw_recovery": ("Draw recovery", "保底追回"),
+        "prior_period_adjustment": ("Prior-period adjustment", "以前期间调整"),
     },
     # Kinds of award.
     "award_kind": {

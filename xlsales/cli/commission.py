@@ -13,7 +13,7 @@ from xlsales.cli.display import text_table
 from xlsales.core import periods
 from xlsales.errors import InputError, InputFileError
 from xlsales.io.loading import capped
-from xlsales.io.commission_files import check_credit_notes, load_credits
+from xlsales.io.commission_files import check_credit_notes, load_credits, load_relief
 from xlsales.io.plan import load_clawbacks, load_plan, load_quotas
 from xlsales.workbooks.binding import WorkbookError
 
@@ -31,39 +31,101 @@ from xlsales.workbooks.binding import WorkbookError
               help="Deals lost or returned after they were paid: rep, date, amount[, measure, reason].")
 @click.option("--credits", "credits_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Split credit: order_id, rep, share (订单编号, 销售代表, 比例); an order's shares add up to 100%.")
-@click.option("--period", required=True, help="Period to pay: 2026-06 (month plan) or 2026-Q2 (quarter plan).")
+@click.option("--relief", "relief_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Quota relief: rep, period, measure, amount, reason (销售代表, 期间, 指标, 金额, 原因).")
+@click.option("--what-if", "whatif_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="A second plan: per rep old and new payout, the lines that change, and plan curves.")
+@click.option("--pipeline", "pipeline_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Opportunities file: open deals expected to close in the period, as 'if these close' scenarios.")
+@click.option("--period", help="Period to pay: 2026-06 (month plan) or 2026-Q2 (quarter plan).")
+@click.option("--close", "close", help="Pay this period and close it: its payouts go into the ledger and are "
+                                      "never recomputed; later changes are paid as prior-period adjustments.")
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Ledger of closed periods (default: commission-ledger.csv beside the orders file).")
 @click.option("--out", "out", type=click.Path(path_type=Path), default=Path("commission.xlsx"), show_default=True,
               help="Workbook to write; an existing one is refreshed in place.")
 @click.option("--statements", "statements_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Also write one statement workbook per rep into this folder.")
 @LANG_OPTION
-def commission(plan_path, orders, reps, targets_path, quotas_path, clawbacks_path, credits_path, period, out,
-               statements_dir, lang):
+def commission(plan_path, orders, reps, targets_path, quotas_path, clawbacks_path, credits_path, relief_path,
+               whatif_path, pipeline_path, period, close,
+               ledger_path, out, statements_dir, lang):
     """Pay commission for a period: tiers, gates, caps, awards, draws, clawbacks; a statement per rep."""
     from xlsales.workbooks.commission import run_commission, summary, write_commission_workbook
     from xlsales.workbooks.statements import write_statement_files
 
+    if close and period and close != period:
+        fail(InputError(f"--close {close} and --period {period}: give one period (--close pays and closes it)"))
+    period = close or period
+    if not period:
+        fail(InputError("give --period 2026-06 to pay a period, or --close 2026-06 to pay and close it"))
     try:
-        plan, orders_frame, reps_frame, targets, quotas, clawbacks, credits = _inputs(
-            plan_path, orders, reps, targets_path, quotas_path, clawbacks_path, credits_path)
+        plan, orders_frame, reps_frame, targets, quotas, clawbacks, credits, relief = _inputs(
+            plan_path, orders, reps, targets_path, quotas_path, clawbacks_path, credits_path, relief_path)
         out = output_path(out)
-        result = run_commission(plan, orders_frame, reps_frame, period, targets, quotas, clawbacks, credits)
+        result = run_commission(plan, orders_frame, reps_frame, period, targets, quotas, clawbacks, credits, relief)
         label = periods.label(periods.parse(period, plan.period), plan.period)
         sources = {"plan": plan_path, "orders": orders, "reps": reps, "targets": targets_path,
-                   "quotas": quotas_path, "clawbacks": clawbacks_path, "credits": credits_path}
-        path = write_commission_workbook(result, out, lang, sources=sources)
+                   "quotas": quotas_path, "clawbacks": clawbacks_path, "credits": credits_path, "relief": relief_path}
+        whatif = None
+        if whatif_path:
+            whatif = _whatif(plan, whatif_path, pipeline_path, reps_frame, period, lambda p, extra: run_commission(
+                p, orders_frame if extra is None else _with_orders(orders_frame, extra), reps_frame, period, targets,
+                quotas, clawbacks, credits, relief))
+        elif pipeline_path:
+            raise InputError("--pipeline needs --what-if PLAN (the scenarios are shown beside the what-if); "
+                             "give --what-if with the same plan file to see only the pipeline")
+        from xlsales.io.ledger import default_path
+        from xlsales.workbooks.commission import read_anchor, settle
+        ledger_path = ledger_path or default_path(orders)
+        result, anchor = settle(result, period, ledger_path, sources, read_anchor(out), close=bool(close))
+        path = write_commission_workbook(result, out, lang, sources=sources,
+                                         ledger=(Path(ledger_path).resolve(), anchor), whatif=whatif)
         written = []
         if statements_dir:
             written = write_statement_files(result, statements_dir, lang, label, progress=sys.stderr.isatty())
     except (InputError, WorkbookError) as error:
         fail(InputError(str(error)))
     click.echo(f"wrote {path}")
+    if close:
+        click.echo(f"closed {period} in {ledger_path}")
     if statements_dir:
         click.echo(f"wrote {len(written)} statements in {statements_dir}")
     click.echo(format_summary(summary(result.period(periods.parse(period, plan.period))), lang))
+    if whatif:
+        w = whatif["reps"]
+        old, new = w["payout"].sum(), w["whatif_payout"].sum()
+        click.echo(("假设方案" if lang == "zh" else "What-if") + f" {whatif['name']}: {old:,.2f} → {new:,.2f} "
+                   f"({new - old:+,.2f}); {int((w['difference'] != 0).sum())} "
+                   + ("人变动" if lang == "zh" else "reps change"))
 
 
-def _inputs(plan_path, orders, reps, targets_path, quotas_path, clawbacks_path=None, credits_path=None):
+def _with_orders(orders, extra):
+    import pandas as pd
+    return pd.concat([orders, extra], ignore_index=True)
+
+
+def _whatif(plan, whatif_path, pipeline_path, reps_frame, period, run):
+    from xlsales.workbooks.commission import whatif_tables
+    problems = []
+    try:
+        second = load_plan(whatif_path)
+    except InputFileError as error:
+        problems.extend(error.problems)
+    opportunities = None
+    if pipeline_path:
+        from xlsales.io.opportunities import load_stages, read_opportunities
+        try:
+            opportunities = read_opportunities(pipeline_path, load_stages(), reps_frame)
+        except InputFileError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise InputFileError(capped(problems))
+    return whatif_tables(plan, second, period, run, opportunities, Path(whatif_path).name)
+
+
+def _inputs(plan_path, orders, reps, targets_path, quotas_path, clawbacks_path=None, credits_path=None,
+            relief_path=None):
     """Every input checked before anything is written; all file problems reported together."""
     if targets_path and quotas_path:
         raise InputError("give either --targets or --quotas, not both")
@@ -88,7 +150,10 @@ def _inputs(plan_path, orders, reps, targets_path, quotas_path, clawbacks_path=N
         targets = _read_targets(targets_path, problems)
     if problems:
         raise InputFileError(capped(problems))
-    return plan, orders_frame, reps_frame, targets, quotas, clawbacks, credits
+    relief = load_relief(relief_path, reps_frame if sales_ok else None, problems) if relief_path else None
+    if problems:
+        raise InputFileError(capped(problems))
+    return plan, orders_frame, reps_frame, targets, quotas, clawbacks, credits, relief
 
 
 def _read_targets(path, problems):

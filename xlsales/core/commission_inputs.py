@@ -35,7 +35,14 @@ def actuals_from_orders(orders: pd.DataFrame, plan: Plan) -> pd.DataFrame:
             if "collected" not in orders.columns:
                 raise InputError("orders: the plan pays on collections but the orders have no collected (回款) column")
             collected = orders["collected"].fillna(0).to_numpy(dtype=float)
-            frames.append(_sum(rep, pno, key, collected, np.zeros(len(orders))))
+            when = pno
+            if plan.measure(key).paid_on == "collection_date":
+                # 回款 by the day it came in, credited to the order's rep(s)
+                dated = orders["collected_date"] if "collected_date" in orders.columns else pd.Series(pd.NaT,
+                                                                                                      orders.index)
+                collected = np.where(dated.notna().to_numpy(), collected, 0.0)
+                when = periods.period_numbers(dated.fillna(orders["date"]), plan.period)
+            frames.append(_sum(rep, when, key, collected, np.zeros(len(orders))))
         elif key == "new_customers":
             if "customer" not in orders.columns:
                 raise InputError("orders: the plan pays on new_customers but the orders have no customer (客户) column")
@@ -46,7 +53,7 @@ def actuals_from_orders(orders: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ACTUAL_COLUMNS)
 
 
-CREDIT_NOTE_COLUMNS = ["rep", "pno", "orig_pno", "measure", "amount", "order_id"]
+CREDIT_NOTE_COLUMNS = ["rep", "pno", "orig_pno", "measure", "amount", "order_id", "orig_date"]
 
 
 def credit_notes_from_orders(orders: pd.DataFrame, plan: Plan) -> pd.DataFrame:
@@ -63,7 +70,24 @@ def credit_notes_from_orders(orders: pd.DataFrame, plan: Plan) -> pd.DataFrame:
         "orig_pno": periods.period_numbers(orig_dates.fillna(notes["date"]), plan.period),
         "measure": "revenue", "amount": notes["amount"].to_numpy(dtype=float),
         "order_id": notes["reverses"].astype(str).str.strip().to_numpy(),
+        "orig_date": orig_dates.fillna(notes["date"]).to_numpy(),
     })[CREDIT_NOTE_COLUMNS]
+
+
+def check_collection_dates(orders: pd.DataFrame, plan: Plan) -> None:
+    """A plan paying collections by collection date needs the date of every collected amount."""
+    if not any(m.key == "collections" and m.paid_on == "collection_date" for m in plan.measures):
+        return
+    source = orders.attrs.get("source", "orders")
+    if "collected_date" not in orders.columns:
+        raise InputError(f"{source}: the plan pays collections by collection date but the orders have no "
+                         "collected_date (回款日期) column")
+    missing = orders["collected"].fillna(0).gt(0) & orders["collected_date"].isna()
+    if missing.any():
+        row = missing.idxmax()
+        header = orders.attrs.get("headers", {}).get("collected_date", "collected_date")
+        raise InputError(f"{source}, row {row}, column {header}: {orders.at[row, 'collected']:,.2f} collected but "
+                         f"no collection date ({int(missing.sum())} such rows)")
 
 
 def _sum(rep, pno, measure, achieved, returns) -> pd.DataFrame:
@@ -164,3 +188,31 @@ def clawback_actuals(clawbacks: pd.DataFrame, plan: Plan) -> pd.DataFrame:
             frames.append(_sum(clawbacks["rep"].to_numpy(dtype=object)[pick], pno[pick], key,
                                np.zeros(int(pick.sum())), amount[pick]))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ACTUAL_COLUMNS)
+
+
+RELIEF_COLUMNS = ["rep", "pno", "measure", "amount", "reason", "row"]
+
+
+def relief_frame(relief: pd.DataFrame | None, plan: Plan) -> pd.DataFrame | None:
+    """Quota relief rows (rep, period, measure, amount, reason) as the engine reads them: period
+    numbers, and the spreadsheet row of each for messages. Measures not in the plan are an error."""
+    if relief is None or relief.empty:
+        return None
+    source = relief.attrs.get("source", "relief")
+    problems, pnos = [], []
+    for row, text in relief["period"].items():
+        try:
+            pnos.append(periods.parse(text, plan.period, "period"))
+        except InputError as error:
+            problems.append(f"{source}, row {row}, column period: {str(error).split(': ', 1)[1]}")
+            pnos.append(-1)
+    for row, value in relief.loc[~relief["measure"].isin(plan.measure_keys), "measure"].head(10).items():
+        problems.append(f"{source}, row {row}, column measure: {value!r} is not a measure of the plan "
+                        f"({', '.join(plan.measure_keys)})")
+    if problems:
+        raise InputError("\n".join(problems[:20]))
+    frame = pd.DataFrame({"rep": relief["rep"].astype(str).to_numpy(), "pno": np.asarray(pnos, dtype=np.int64),
+                          "measure": relief["measure"].to_numpy(), "amount": relief["amount"].to_numpy(dtype=float),
+                          "reason": relief["reason"].astype(str).to_numpy(), "row": relief.index.to_numpy()})
+    frame.attrs["source"] = source
+    return frame[RELIEF_COLUMNS]

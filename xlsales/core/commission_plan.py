@@ -39,12 +39,22 @@ class Measure:
     accelerator_from: float | None = None  # tiers from this bound up are accelerators...
     accelerator_ytd: float | None = None  # ...paid only when year-to-date attainment reaches this
     name: str | None = None  # how the plan names the measure (e.g. 销售额); default: the standard label
+    paid_on: str = "order_date"  # collections: "collection_date" counts 回款 in the period it was collected
+    version: str | None = None  # the plan version this measure belongs to (key "revenue@2026 H2")
+
+    @property
+    def base(self) -> str:
+        """What the measure counts (revenue, collections, new_customers), whatever version it is in."""
+        return self.key.split("@", 1)[0]
 
     def label(self, lang: str = "en") -> str:
         if self.name:
-            return self.name
-        en, zh = MEASURE_LABELS.get(self.key, (self.key, self.key))
-        return zh if lang == "zh" else en
+            text = self.name
+        else:
+            en, zh = MEASURE_LABELS.get(self.base, (self.base, self.base))
+            text = zh if lang == "zh" else en
+        return f"{text}（{self.version}）" if self.version and lang == "zh" else \
+            f"{text} ({self.version})" if self.version else text
 
     @property
     def bounds(self) -> np.ndarray:
@@ -61,6 +71,27 @@ class Measure:
             return float("nan")
         below = self.bounds < self.accelerator_from
         return float(self.rates[below][-1]) if below.any() else 0.0
+
+    @property
+    def ote_factor(self) -> float:
+        """What 100 % of quota pays in units of "rate at quota × quota" when the tier rates are multiples
+        (on-target earnings): marginal Σ multiple × share of quota below 100 % in the tier; retro the
+        multiple of the tier 100 % falls in. The rate at quota is target incentive ÷ (quota × this)."""
+        bounds, rates = self.bounds, self.rates
+        if self.mode == "retro":
+            return float(rates[bounds <= 1.0][-1])
+        uppers = np.append(bounds[1:], np.inf)
+        return float(sum(r * max(0.0, min(u, 1.0) - b) for b, u, r in zip(bounds, uppers, rates)))
+
+    def tier_kinds(self) -> list[str]:
+        """Per tier: "decelerator" (below quota, paying less than the tier at quota), "accelerator" (from
+        quota up, paying more), or "" (basis amount, or the rate at quota)."""
+        if self.basis != "quota":
+            return [""] * len(self.tiers)
+        bounds, rates = self.bounds, self.rates
+        at_quota = rates[bounds < 1.0][-1]  # the tier just below 100 %
+        return ["decelerator" if b < 1.0 and r < at_quota else "accelerator" if b >= 1.0 and r > at_quota else ""
+                for b, r in zip(bounds, rates)]
 
     @property
     def decelerates(self) -> bool:
@@ -87,6 +118,18 @@ class Draw:
 
 
 @dataclass(frozen=True)
+class PlanVersion:
+    """One version of a plan, in force from ``start`` through ``end`` (inclusive; None: the year's end)
+    for ``reps`` (empty: every rep not assigned to a version naming them on that day)."""
+    name: str
+    start: object  # pandas Timestamp
+    end: object | None
+    measures: tuple["Measure", ...]
+    awards: tuple["Award", ...] = ()
+    reps: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Plan:
     measures: tuple[Measure, ...]
     period: str = "month"
@@ -97,9 +140,20 @@ class Plan:
     awards: tuple[Award, ...] = field(default_factory=tuple)
     draw: Draw | None = None
     prorate: bool = True  # scale quotas, amount bounds, caps and the draw by days employed
+    # On-target earnings: the variable pay per period at 100 % of quota (OTE − base salary, per period).
+    # With it, tier rates are multiples of each rep's rate at quota (target incentive ÷ quota).
+    target_incentive: float | None = None
+    # Effective-dated versions (empty: the plan is one version for the whole year). With versions, the
+    # engine pays each version's measures as measures of their own ("revenue@2026 H2").
+    versions: tuple[PlanVersion, ...] = ()
 
     def measure(self, key: str) -> Measure:
         return next(m for m in self.measures if m.key == key)
+
+    @property
+    def base_keys(self) -> list[str]:
+        """The measures counted (revenue, ...) once each, whatever versions they are in."""
+        return list(dict.fromkeys(m.base for m in self.measures))
 
     @property
     def measure_keys(self) -> list[str]:

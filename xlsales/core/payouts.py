@@ -38,8 +38,8 @@ from xlsales.errors import InputError
 LINE_COLUMNS = ["rep", "period", "pno", "seq", "kind", "measure", "tier", "award", "lower", "upper", "base", "rate",
                 "amount", "note"]
 # Line kinds in statement order.
-LINE_KINDS = ("proration", "tier", "accelerator_gate", "gate", "weight", "measure_cap", "clawback", "credit_note",
-              "plan_cap", "award", "draw", "draw_recovery")
+LINE_KINDS = ("proration", "relief", "tier", "accelerator_gate", "gate", "weight", "measure_cap", "clawback", "credit_note",
+              "plan_cap", "award", "draw", "draw_recovery", "prior_period_adjustment")
 
 
 @dataclass
@@ -98,7 +98,9 @@ def _grid(frame: pd.DataFrame, value: str, reps: pd.Index, pnos: np.ndarray, key
 
 
 def compute_payouts(plan: Plan, actuals: pd.DataFrame, quotas: pd.DataFrame, roster: pd.DataFrame,
-                    through: int, credit_notes: pd.DataFrame | None = None) -> CommissionResult:
+                    through: int, credit_notes: pd.DataFrame | None = None,
+                    relief: pd.DataFrame | None = None, measure_factor: np.ndarray | None = None
+                    ) -> CommissionResult:
     """Payouts for every roster rep from the plan year's first period through period ``through``.
 
     ``credit_notes``: rep, pno, orig_pno, measure, amount (< 0), order_id: each taken back from the rep
@@ -122,15 +124,38 @@ def compute_payouts(plan: Plan, actuals: pd.DataFrame, quotas: pd.DataFrame, ros
     for m, measure in enumerate(plan.measures):
         if measure.quota_source == "fixed":
             quota[:, :, m] = measure.quota_amount or 0.0
-    quota_p = cents(quota * factor[:, :, None])
-    _check_quotas(plan, reps, pnos, achieved, quota_p, factor)
+    # The share of each period a measure is paid in: days employed (proration), and with plan versions the
+    # days the measure's version is in force for the rep (``measure_factor``, reps × periods × measures).
+    mfactor = np.broadcast_to(factor[:, :, None], quota.shape).copy() if measure_factor is None else measure_factor
+    quota_p = cents(quota * mfactor)
+    relief_grid = _relief(relief, reps, pnos, keys, quota_p, plan)
+    quota_p = cents(quota_p - relief_grid)
+    _check_quotas(plan, reps, pnos, achieved, quota_p, mfactor)
 
-    w = _Working(plan, reps, pnos, factor, achieved, returns, quota, quota_p)
+    w = _Working(plan, reps, pnos, factor, achieved, returns, quota, quota_p, mfactor)
     w.credit_notes = credit_notes
+    w.relief, w.relief_frame = relief_grid, relief
     w.teams = _text(roster, "team")
     w.measure_working()
     w.rep_working()
     return w.result(roster)
+
+
+def _relief(relief, reps, pnos, keys, quota_p, plan) -> np.ndarray:
+    """Quota relief per rep, period and measure; relief larger than the (prorated) quota is an error
+    naming the relief's row (``relief.attrs["source"]`` and the ``row`` column)."""
+    grid = _grid(relief, "amount", reps, pnos, keys)
+    if relief is None or relief.empty:
+        return grid
+    too_big = (grid > quota_p + 0.005) & (grid > 0)
+    if too_big.any():
+        r, p, m = (int(v[0]) for v in np.nonzero(too_big))
+        hit = relief[(relief["rep"].astype(str) == reps[r]) & (relief["pno"] == pnos[p]) & (relief["measure"] == keys[m])]
+        row = hit["row"].iloc[-1] if "row" in hit.columns and len(hit) else "?"
+        raise InputError(f"{relief.attrs.get('source', 'relief')}, row {row}, column amount: relief "
+                         f"{grid[r, p, m]:,.2f} for {reps[r]} ({keys[m]}, {periods_.label(pnos[p], plan.period)}) is "
+                         f"larger than the quota {quota_p[r, p, m]:,.2f}")
+    return grid
 
 
 def _check_quotas(plan, reps, pnos, achieved, quota_p, factor):
@@ -138,7 +163,7 @@ def _check_quotas(plan, reps, pnos, achieved, quota_p, factor):
     for m, measure in enumerate(plan.measures):
         if measure.basis != "quota":
             continue
-        missing = (quota_p[:, :, m] <= 0) & (factor > 0) & (achieved[:, :, m] > 0)
+        missing = (quota_p[:, :, m] <= 0) & (factor[:, :, m] > 0) & (achieved[:, :, m] > 0)
         count += int(missing.sum())
         for r, p in list(zip(*np.nonzero(missing)))[:5 - len(problems)]:
             problems.append(f"rep {reps[r]!r} has {measure.key} in {periods_.label(pnos[p], plan.period)} "
@@ -148,17 +173,28 @@ def _check_quotas(plan, reps, pnos, achieved, quota_p, factor):
         raise InputError("quotas: " + "; ".join(problems) + more)
 
 
+def _by_base(values: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """(reps × periods × measures) summed over the measures that count the same thing (plan versions)."""
+    out = np.zeros(values.shape[:2] + (int(base.max(initial=-1)) + 1,))
+    for m, b in enumerate(base):
+        out[:, :, b] += values[:, :, m]
+    return out
+
+
 class _Working:
     """The arrays of one computation: (reps × periods × measures) and (reps × periods)."""
 
-    def __init__(self, plan, reps, pnos, factor, achieved, returns, quota, quota_p):
-        self.plan, self.reps, self.pnos, self.factor = plan, reps, pnos, factor
+    def __init__(self, plan, reps, pnos, factor, achieved, returns, quota, quota_p, mfactor):
+        self.plan, self.reps, self.pnos, self.factor, self.mfactor = plan, reps, pnos, factor, mfactor
         self.achieved, self.returns, self.quota, self.quota_p = achieved, returns, quota, quota_p
         self.line_parts: list[dict] = []
         shape = achieved.shape
         with np.errstate(divide="ignore", invalid="ignore"):
             self.attainment = np.where(quota_p > 0, achieved / quota_p, np.nan)
-            ytd_ach, ytd_quota = np.cumsum(achieved, axis=1), np.cumsum(quota_p, axis=1)
+            # year to date per measure counted, across plan versions
+            base = self.base_index()
+            ytd_ach = np.cumsum(_by_base(achieved, base), axis=1)[:, :, base]
+            ytd_quota = np.cumsum(_by_base(quota_p, base), axis=1)[:, :, base]
             self.ytd_achieved, self.ytd_quota = ytd_ach, ytd_quota
             self.ytd_attainment = np.where(ytd_quota > 0, ytd_ach / ytd_quota, np.nan)
         self.cols = {k: np.zeros(shape) for k in ("tier_pay", "accelerator", "gate", "subtotal", "weighted",
@@ -169,6 +205,22 @@ class _Working:
         self.cols["cap"][:] = np.nan
 
     # -- lines ------------------------------------------------------------------------------------
+
+    def base_index(self) -> np.ndarray:
+        """Per measure, the position of what it counts in ``plan.base_keys``."""
+        bases = self.plan.base_keys
+        return np.asarray([bases.index(m.base) for m in self.plan.measures], dtype=np.int64)
+
+    def rate_scale(self, m) -> np.ndarray:
+        """Per rep and period (flattened): what tier rates are multiplied by: 1, or with a target incentive
+        (on-target earnings) the target incentive ÷ the full quota (0 without a quota)."""
+        ti = self.plan.target_incentive
+        if ti is None:
+            return np.ones(self.factor.size)
+        quota = self.quota[:, :, m].ravel()
+        k = self.plan.measures[m].ote_factor
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where((quota > 0) & (k > 0), ti / (quota * k), 0.0)
 
     def note_codes(self, texts) -> np.ndarray:
         """Codes of ``texts`` in the notes list (added when new)."""
@@ -208,16 +260,31 @@ class _Working:
         partial = (self.factor < 1).ravel()
         self.add_lines("proration", r_all[partial], p_all[partial], 0.0, base=self.factor.ravel()[partial],
                        keep_zero=True)
+        self._relief_lines()
         for m, measure in enumerate(self.plan.measures):
             self._one_measure(m, measure, r_all, p_all)
 
+    def _relief_lines(self):
+        """One line (amount 0) per relief row: base = relief, rate = quota before it, note = reason."""
+        relief = self.relief_frame
+        if relief is None or relief.empty:
+            return
+        r = self.reps.get_indexer(relief["rep"].astype(str))
+        p = relief["pno"].to_numpy(dtype=np.int64) - self.pnos[0]
+        m = pd.Index(self.plan.measure_keys).get_indexer(relief["measure"])
+        keep = (r >= 0) & (p >= 0) & (p < len(self.pnos)) & (m >= 0)
+        r, p, m = r[keep], p[keep], m[keep]
+        before = self.quota_p[r, p, m] + self.relief[r, p, m]
+        self.add_lines("relief", r, p, 0.0, m, base=relief["amount"].to_numpy(dtype=float)[keep], rate=before,
+                       keep_zero=True, note=self.note_codes(relief["reason"].astype(str).to_numpy()[keep]))
+
     def _one_measure(self, m, measure, r_all, p_all):
         c = self.cols
-        quota_p, factor = self.quota_p[:, :, m], self.factor
+        quota_p, factor = self.quota_p[:, :, m], self.mfactor[:, :, m]
         if measure.basis == "quota":
             scale, payable = quota_p, quota_p > 0
         else:
-            scale, payable = factor if self.plan.prorate else np.ones_like(factor), factor > 0
+            scale, payable = factor, factor > 0
         base_achieved = np.where(payable, self.achieved[:, :, m], 0.0).ravel()
         bounds, rates = measure.bounds, measure.rates
         n_tiers = len(bounds)
@@ -228,12 +295,16 @@ class _Working:
                                  np.full((lowers.shape[0], 1), np.inf)], axis=1)
         first = np.arange(n_tiers)[None, :] == 0
         slices = slice_amounts(base_achieved[:, None], lowers, uppers, measure.mode == "retro", first)
-        pays = cents(slices * rates[None, :])
+        # With on-target earnings, tier rates are multiples of the rep's rate at quota (target incentive
+        # ÷ full quota), so that 100 % of quota pays the target incentive × weight.
+        rate_scale = self.rate_scale(m)[:, None]
+        row_rates = rates[None, :] * rate_scale
+        pays = cents(slices * row_rates)
         tier_no = np.arange(1, n_tiers + 1)[None, :]
         flat = lambda a: np.broadcast_to(a, slices.shape).ravel()  # noqa: E731
         self.add_lines("tier", flat(r_all[:, None]), flat(p_all[:, None]), pays.ravel(), m, flat(tier_no),
                        lowers.ravel(), np.where(np.isinf(uppers), np.nan, uppers).ravel(), slices.ravel(),
-                       flat(rates[None, :]), keep_zero=True)
+                       flat(row_rates), keep_zero=True)
         tier_pay = cents(pays.sum(axis=1))
 
         accelerator = np.zeros_like(tier_pay)
@@ -241,7 +312,7 @@ class _Working:
             withheld = (self.ytd_attainment[:, :, m].ravel() < measure.accelerator_ytd) | \
                        (self.ytd_quota[:, :, m].ravel() <= 0)
             accel_tier = bounds >= measure.accelerator_from
-            back = -(pays - cents(slices * measure.base_rate))
+            back = -(pays - cents(slices * (measure.base_rate * rate_scale)))
             back = np.where(withheld[:, None] & accel_tier[None, :], back, 0.0)
             accelerator = cents(back.sum(axis=1))
             self.add_lines("accelerator_gate", r_all, p_all, accelerator, m,
@@ -261,17 +332,19 @@ class _Working:
         cap_adj = np.zeros_like(tier_pay)
         cap = np.full_like(tier_pay, np.nan)
         if measure.cap is not None:
-            cap = cap_cents(measure.cap * (factor.ravel() if self.plan.prorate else np.ones(factor.size)))
+            cap = cap_cents(measure.cap * factor.ravel())
             cap_adj = np.minimum(0.0, cents(cap - weighted))
             # Kept at 0 too: the statement shows the cap, and its formula follows an edited rate past it.
             self.add_lines("measure_cap", r_all, p_all, cap_adj, m, base=weighted, rate=cap, keep_zero=True)
         returns = self.returns[:, :, m].ravel()
-        clawback = cents(returns * rates[0] * measure.weight)
-        self.add_lines("clawback", r_all, p_all, clawback, m, base=returns, rate=rates[0] * measure.weight)
+        first_rate = rates[0] * rate_scale[:, 0]
+        clawback = cents(returns * first_rate * measure.weight)
+        self.add_lines("clawback", r_all, p_all, clawback, m, base=returns, rate=first_rate * measure.weight)
 
         shape = self.factor.shape
         net = cents(weighted + cap_adj)
-        c["credit_notes"][:, :, m] = self._credit_notes(m, measure, net.reshape(shape), rates[0] * measure.weight)
+        c["credit_notes"][:, :, m] = self._credit_notes(m, measure, net.reshape(shape),
+                                                        (first_rate * measure.weight).reshape(shape))
         for name, value in (("tier_pay", tier_pay), ("accelerator", accelerator), ("gate", gate),
                             ("subtotal", subtotal), ("weighted", weighted), ("weight_adj", weight_adj),
                             ("cap", cap), ("cap_adj", cap_adj), ("clawback", clawback),
@@ -298,7 +371,7 @@ class _Working:
         achieved = self.achieved[r, p0c, m]
         with np.errstate(divide="ignore", invalid="ignore"):
             paid = np.where(achieved > 0, net[r, p0c] / achieved, 0.0)
-        rate = np.where(inside, paid, fallback_rate)
+        rate = np.where(inside, paid, np.broadcast_to(fallback_rate, net.shape)[r, p])
         back = np.minimum(cents(amount * rate), 0.0)
         np.add.at(out, (r, p), back)
         ids = notes["order_id"].astype(str).to_numpy()[keep]
@@ -343,18 +416,21 @@ class _Working:
         active = self.factor > 0
         total = np.zeros((R, P))
         rows = []
-        keys = plan.measure_keys
+        bases = plan.base_keys
+        base_index = self.base_index()
+        achieved_b, quota_b = _by_base(self.achieved, base_index), _by_base(self.quota_p, base_index)
         for a, award in enumerate(plan.awards):
             base = np.full((R, P), np.nan)
             if award.kind == "star":
-                m = keys.index(award.measure)
-                att = self.attainment[:, :, m]
-                amounts = award_rules.star(np.nan_to_num(att, nan=-np.inf), active & (self.quota_p[:, :, m] > 0),
+                m = bases.index(award.measure)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    att = np.where(quota_b[:, :, m] > 0, achieved_b[:, :, m] / quota_b[:, :, m], np.nan)
+                amounts = award_rules.star(np.nan_to_num(att, nan=-np.inf), active & (quota_b[:, :, m] > 0),
                                            award.amount, award.tie, award.min_attainment)
                 base = att
             elif award.kind == "best_team":
-                m = keys.index(award.measure)
-                amounts, base = award_rules.best_team(self.achieved[:, :, m], self.quota_p[:, :, m], active,
+                m = bases.index(award.measure)
+                amounts, base = award_rules.best_team(achieved_b[:, :, m], quota_b[:, :, m], active,
                                                       self.teams, award.amount, award.tie, award.min_attainment)
             else:
                 chosen_reps = self.reps.isin(award.reps) if award.reps else np.ones(R, bool)
@@ -399,7 +475,8 @@ class _Working:
             "rep": rep_of(rpm_r), "region": region(rpm_r), "team": team(rpm_r),
             "pno": pnos[rpm_p], "period": period_of(rpm_p), "measure": pd.Categorical.from_codes(rpm_m, keys),
             "achieved": self.achieved.ravel(), "returns": self.returns.ravel(), "quota": self.quota.ravel(),
-            "factor": np.repeat(self.factor.ravel(), M), "quota_prorated": self.quota_p.ravel(),
+            "relief": self.relief.ravel(),
+            "factor": self.mfactor.ravel(), "quota_prorated": self.quota_p.ravel(),
             "attainment": self.attainment.ravel(), "ytd_achieved": self.ytd_achieved.ravel(),
             "ytd_quota": self.ytd_quota.ravel(), "ytd_attainment": self.ytd_attainment.ravel(),
             "weight": np.tile([m.weight for m in plan.measures], R * P),

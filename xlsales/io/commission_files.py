@@ -128,3 +128,31 @@ def check_credit_notes(orders: pd.DataFrame, problems=None) -> list[str]:
                                                            f"order {target!r}, which was {amount[original]:,.2f}"))
     report(found, problems)
     return found
+
+
+RELIEF = Schema("relief", (
+    Column(REP.name, REP.aliases),
+    Column("period", ("期间", "月份", "季度", "month", "quarter")),
+    Column("measure", ("指标", "考核指标")),
+    Column("amount", ("金额", "减免", "减免额", "减免金额", "relief"), kind="number", nonnegative=True),
+    Column("reason", ("原因", "减免原因", "说明", "note")),
+))
+
+
+def load_relief(path, reps: pd.DataFrame | None = None, problems=None) -> pd.DataFrame:
+    """rep, period, measure (销售额, 回款 and 新客户数 are understood), amount, reason (required: it is
+    shown on the statement). A relief larger than the quota is found by the engine, at the same row."""
+    from xlsales.io.plan import MEASURE_ALIASES
+    found: list[str] = []
+    frame = load_table(path, RELIEF, found)
+    if not found:
+        frame["measure"] = frame["measure"].map(lambda m: MEASURE_ALIASES.get(str(m).strip(), str(m).strip().lower()))
+        for row in frame.index[frame["reason"].isna() | (frame["reason"].astype(str).str.strip() == "")]:
+            found.append(problem_at(frame, row, "reason", "a quota relief needs its reason (it is on the statement)"))
+        if reps is not None:
+            unknown = ~frame["rep"].isin(set(reps["rep"].astype(str)))
+            for row in frame.index[unknown]:
+                found.append(problem_at(frame, row, "rep", f"{frame.at[row, 'rep']!r} is not in "
+                                                           f"{reps.attrs.get('source', 'the reps file')}"))
+    report(found, problems)
+    return frame

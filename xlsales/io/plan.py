@@ -6,17 +6,19 @@ Numbers may be written as fractions (0.05) or percentages ("5%"). See docs/commi
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pandas as pd
 from pathlib import Path
 from typing import Annotated, Literal, Union
+from datetime import date, timedelta
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from xlsales.core import periods
-from xlsales.core.commission_plan import MEASURES, Award, Draw, Measure, Plan, Tier
+from xlsales.core.commission_plan import MEASURES, Award, Draw, Measure, Plan, PlanVersion, Tier
 from xlsales.errors import InputError, InputFileError
 
 _PERCENT = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*%\s*$")
@@ -72,6 +74,7 @@ class MeasureModel(_Model):
     cap: Number | None = None
     gate: Number | None = None
     accelerators: AcceleratorModel | None = None
+    paid_on: Literal["order_date", "collection_date"] = "order_date"
 
 
 class AwardModel(_Model):
@@ -83,6 +86,20 @@ class AwardModel(_Model):
     min_attainment: Number = 0.0
     reps: list[str] = []
     periods: list[str] = []
+
+
+class OteModel(_Model):
+    annual: Number  # on-target earnings per year: base salary + variable pay at 100 % of quota
+    base_salary: Number = 0.0
+
+
+class VersionModel(_Model):
+    """A plan version: its dates, whom it is for (all reps, or the reps listed) and its measures."""
+    name: str
+    from_: date = Field(alias="from")
+    to: date | None = None
+    reps: list[str] = []
+    measures: dict[str, MeasureModel] | None = None  # default: the plan's measures
 
 
 class DrawModel(_Model):
@@ -100,6 +117,8 @@ class PlanModel(_Model):
     measures: dict[str, MeasureModel]
     awards: list[AwardModel] = []
     draw: DrawModel | None = None
+    ote: OteModel | None = None
+    versions: list[VersionModel] = []
 
 
 AWARD_NAMES = {"star": "Star of the month 月度销售之星", "best_team": "Best team 最佳团队", "spif": "SPIF"}
@@ -130,6 +149,7 @@ def plan_from_dict(data, source: str = "plan") -> Plan:
     except ValidationError as error:
         raise InputFileError([f"{source}, {_path(e['loc'])}: {_message(e)}" for e in error.errors()]) from None
     problems = [f"{source}, {where}: {what}" for where, what in _check(model)]
+    problems += [f"{source}, {where}: {what}" for where, what in _check_versions(model)]
     if problems:
         raise InputFileError(problems)
     return _to_plan(model)
@@ -173,6 +193,8 @@ def _check(model: PlanModel):
             value = getattr(measure, name)
             if value is not None and value < 0:
                 yield f"{where}.{name}", f"must be ≥ 0, got {value:g}"
+        if measure.paid_on == "collection_date" and key != "collections":
+            yield f"{where}.paid_on", "only collections (回款) can be paid by the collection date"
         if measure.accelerators is not None:
             if measure.accelerators.from_ <= 0:
                 yield f"{where}.accelerators.from", "must be above 0 (the bound where accelerator tiers start)"
@@ -188,8 +210,66 @@ def _check(model: PlanModel):
         yield "year", f"expected a year like 2026, got {model.year}"
     for i, award in enumerate(model.awards, start=1):
         yield from _check_award(award, f"awards[{i}]", model)
+    if model.ote is not None:
+        if model.ote.annual <= model.ote.base_salary or model.ote.base_salary < 0:
+            yield "ote", (f"on-target earnings {model.ote.annual:,.2f} must be above the base salary "
+                          f"{model.ote.base_salary:,.2f} (≥ 0): the difference is the variable pay")
+        for key, measure in model.measures.items():
+            if measure.basis != "quota":
+                yield f"measures.{key}.basis", "with ote, tier rates are multiples of the rate at quota: basis: quota"
     if model.draw is not None and model.draw.amount < 0:
         yield "draw.amount", f"must be ≥ 0, got {model.draw.amount:g}"
+
+
+def _check_versions(model: PlanModel):
+    """Each version's measures are checked like the plan's; versions for the same reps must not overlap,
+    and every day of the plan year has a version for everyone."""
+    if not model.versions:
+        return
+    for i, v in enumerate(model.versions, start=1):
+        where = f"versions[{i}]"
+        if v.to is not None and v.to < v.from_:
+            yield f"{where}.to", f"{v.to} is before {where}.from ({v.from_})"
+        if v.measures is not None:
+            merged = model.model_copy(update={"measures": v.measures, "versions": []})
+            for path, what in _check(merged):
+                if path.startswith("measures"):
+                    yield f"{where}.{path}", what
+        for j, w in enumerate(model.versions[:i - 1], start=1):
+            shared = (not v.reps and not w.reps) or set(v.reps) & set(w.reps)
+            if shared and _overlap(model, v, w):
+                whom = "every rep" if not v.reps else ", ".join(sorted(set(v.reps) & set(w.reps)))
+                yield f"{where}.from", (f"{v.name} ({_span(model, v)}) overlaps versions[{j}] {w.name} "
+                                        f"({_span(model, w)}) for {whom}")
+    general = sorted((v for v in model.versions if not v.reps), key=lambda v: v.from_)
+    start, year_end = date(model.year, 1, 1), date(model.year, 12, 31)
+    if not general:
+        yield "versions", "at least one version without reps (for everyone) is needed"
+        return
+    if general[0].from_ > start:
+        yield "versions", f"no version is in force from {start} to {general[0].from_ - timedelta(days=1)}"
+    for a, b in zip(general, general[1:]):
+        if a.to is not None and a.to + timedelta(days=1) < b.from_:
+            yield "versions", f"no version is in force from {a.to + timedelta(days=1)} to {b.from_ - timedelta(days=1)}"
+    if general[-1].to is not None and general[-1].to < year_end:
+        yield "versions", f"no version is in force from {general[-1].to + timedelta(days=1)} to {year_end}"
+
+
+def _ends(model, v):
+    """A version's first and last day; without ``to``: the day before the next version for the same reps."""
+    later = [w.from_ for w in model.versions if w.from_ > v.from_ and set(w.reps) == set(v.reps)]
+    end = v.to or (min(later) - timedelta(days=1) if later else date(model.year, 12, 31))
+    return v.from_, end
+
+
+def _overlap(model, v, w) -> bool:
+    (a0, a1), (b0, b1) = _ends(model, v), _ends(model, w)
+    return a0 <= b1 and b0 <= a1
+
+
+def _span(model, v) -> str:
+    first, last = _ends(model, v)
+    return f"{first} to {last}"
 
 
 def _check_tiers(measure: MeasureModel, where: str):
@@ -224,23 +304,42 @@ def _check_award(award: AwardModel, where: str, model: PlanModel):
 
 
 def _to_plan(model: PlanModel) -> Plan:
+    plan = _plan_of(model, model.measures)
+    if not model.versions:
+        return plan
+    versions = []
+    for v in model.versions:
+        first, last = _ends(model, v)
+        own = _plan_of(model, v.measures or model.measures).measures
+        measures = tuple(dataclasses.replace(m, key=f"{m.key}@{v.name}", version=v.name) for m in own)
+        versions.append(PlanVersion(v.name, pd.Timestamp(first), pd.Timestamp(last), measures, plan.awards,
+                                    tuple(v.reps)))
+    return dataclasses.replace(plan, measures=tuple(m for v in versions for m in v.measures),
+                               versions=tuple(versions))
+
+
+def _plan_of(model: PlanModel, measure_models) -> Plan:
     measures = []
-    for key, m in model.measures.items():
+    for key, m in measure_models.items():
         source = m.quota if isinstance(m.quota, str) else "fixed"
         measures.append(Measure(
             key=key, tiers=tuple(Tier(float(t.bound), float(t.rate)) for t in m.tiers), weight=float(m.weight),
             basis=m.basis, mode=m.mode, cap=m.cap, quota_source=source,
             quota_amount=None if source != "fixed" else float(m.quota), gate=m.gate,
             accelerator_from=m.accelerators.from_ if m.accelerators else None,
-            accelerator_ytd=m.accelerators.ytd_attainment if m.accelerators else None, name=m.name))
+            accelerator_ytd=m.accelerators.ytd_attainment if m.accelerators else None, name=m.name,
+            paid_on=m.paid_on))
     awards = tuple(Award(
         kind=a.type, name=a.name or AWARD_NAMES[a.type], amount=float(a.amount), measure=a.measure, tie=a.tie,
         min_attainment=float(a.min_attainment), reps=tuple(a.reps),
         periods=tuple(periods.label(periods.parse(p, model.period), model.period) for p in a.periods))
         for a in model.awards)
     draw = Draw(float(model.draw.amount), model.draw.recoverable) if model.draw else None
+    per_year = periods.PER_YEAR[model.period]
+    target = (float(model.ote.annual) - float(model.ote.base_salary)) / per_year if model.ote else None
     return Plan(measures=tuple(measures), period=model.period, year=model.year, name=model.name,
-                currency=model.currency, cap=model.cap, awards=awards, draw=draw, prorate=model.prorate)
+                currency=model.currency, cap=model.cap, awards=awards, draw=draw, prorate=model.prorate,
+                target_incentive=target)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -17,9 +17,12 @@ from openpyxl.styles import Font, PatternFill, Protection
 
 from xlsales.core import periods as periods_
 from xlsales.core.commission_credits import credited_orders
-from xlsales.core.commission_inputs import (actuals_from_orders, clawback_actuals, credit_notes_from_orders,
-                                            quotas_from_table, quotas_from_targets, roster_from_reps)
+from xlsales.core.commission_inputs import (actuals_from_orders, check_collection_dates, clawback_actuals,
+                                            credit_notes_from_orders,
+                                            quotas_from_table, quotas_from_targets, relief_frame, roster_from_reps)
 from xlsales.core.commission_plan import Plan
+from xlsales.core.commission_versions import base_plan, compute_versioned
+from xlsales.core.money import cents
 from xlsales.core.payouts import CommissionResult, compute_payouts
 from xlsales.errors import InputError
 from xlsales.workbook_templates import template_path
@@ -60,12 +63,21 @@ MEASURES = (
        'COUNTIFS({Tiers.measure},{measure},{Tiers.bound},"<"&{accel_from}),{Tiers.key},0)),0),"")', "0.00%"),
     _f("first_rate", "Clawback rate", "扣回比例", 'INDEX({Tiers.rate},MATCH({measure}&"#1",{Tiers.key},0))',
        "0.00%"),
+    # with on-target earnings: what 100 % of quota pays in units of rate at quota × quota
+    _f("ote_factor", "OTE factor (pay at 100%)", "目标收入系数（100%时）",
+       'IF({mode}="retro",INDEX({Tiers.rate},MATCH({measure}&"#"&COUNTIFS({Tiers.measure},{measure},{Tiers.bound},'
+       '"<=1"),{Tiers.key},0)),SUMPRODUCT(({Tiers.measure}={measure})*{Tiers.rate}*{Tiers.below_quota}))', "0.0000"),
 )
 TIERS = (
     Field("key", "Tier key", "档位键"), Field("measure", "Measure", "指标"), Field("tier", "Tier", "档位"),
     _in("bound", "Lower bound", "下限", "#,##0.00##"),
-    _in("rate", "Rate", "提成比例", "0.00%"),
+    _in("rate", "Rate", "提成比例", "0.00##"),  # with on-target earnings: a multiple of the rate at quota
+    Field("tier_kind", "Kind", "类型"),
+    _f("below_quota", "Share of quota below 100%", "100%以下的定额占比",
+       'MAX(0,MIN(IFERROR(INDEX({Tiers.bound},MATCH({measure}&"#"&({tier}+1),{Tiers.key},0)),1),1)-{bound})',
+       "0.0000"),
 )
+_M = lambda col: _lookup("Measures", col, "measure", "{measure}")  # noqa: E731
 ACTUALS = (
     Field("key", "Row key", "行键"), Field("rep", "Rep", "销售代表"), Field("region", "Region", "区域"),
     Field("team", "Team", "团队"), Field("measure", "Measure", "指标"),
@@ -73,13 +85,17 @@ ACTUALS = (
     Field("returns", "Returns", "退货", number_format=MONEY),
     Field("quota", "Quota", "定额", number_format=MONEY),
     Field("factor", "Share of period employed", "在职比例", number_format=NUM),
-    _f("quota_prorated", "Quota (prorated)", "折算定额", "ROUND({quota}*{factor},2)"),
+    Field("relief", "Quota relief", "定额减免", number_format=MONEY),
+    _f("quota_prorated", "Quota (prorated, after relief)", "折算定额（减免后）", "ROUND(ROUND({quota}*{factor},2)-N({relief}),2)"),
     _f("attainment", "Attainment", "达成率", 'IF({quota_prorated}>0,{achieved}/{quota_prorated},"")', PCT),
     Field("ytd_achieved", "YTD achieved", "年累计完成", number_format=MONEY),
     Field("ytd_quota", "YTD quota", "年累计定额", number_format=MONEY),
     _f("ytd_attainment", "YTD attainment", "年累计达成率", 'IF({ytd_quota}>0,{ytd_achieved}/{ytd_quota},"")', PCT),
+    # tier rates × this: 1, or with on-target earnings the target incentive ÷ the full quota
+    _f("rate_scale", "Rate scale (OTE)", "比例系数（目标收入）",
+       f'IF(ISNUMBER(TargetIncentive),IF(AND({{quota}}>0,{_M("ote_factor")}>0),'
+       f'TargetIncentive/({{quota}}*{_M("ote_factor")}),0),1)', "0.000000"),
 )
-_M = lambda col: _lookup("Measures", col, "measure", "{measure}")  # noqa: E731
 _A = lambda col: _lookup("Actuals", col, "key", "{key}")  # noqa: E731
 TIER_WORKING = (
     Field("rep", "Rep", "销售代表"), Field("measure", "Measure", "指标"), Field("tier", "Tier", "档位"),
@@ -87,7 +103,8 @@ TIER_WORKING = (
     _f("bound", "Lower bound", "下限", _lookup("Tiers", "bound", "key", "{tkey}"), "#,##0.00##"),
     _f("next_bound", "Next bound", "下一档下限", f'IFERROR({_lookup("Tiers", "bound", "key", "{nkey}")},"")',
        "#,##0.00##"),
-    _f("rate", "Rate", "提成比例", _lookup("Tiers", "rate", "key", "{tkey}"), "0.00%"),
+    _f("rate", "Rate", "提成比例", f'{_lookup("Tiers", "rate", "key", "{tkey}")}*{_A("rate_scale")}', "0.00##%"),
+    _f("tier_kind", "Kind", "类型", f'T({_lookup("Tiers", "tier_kind", "key", "{tkey}")})', None),
     _f("basis", "Bounds in", "档位单位", _M("basis"), None),
     _f("mode", "Mode", "计算方式", _M("mode"), None),
     _f("quota_prorated", "Quota (prorated)", "折算定额", _A("quota_prorated")),
@@ -105,7 +122,7 @@ TIER_WORKING = (
     _f("withheld", "Accelerator held back", "加速档扣减",
        f'IF(AND(ISNUMBER({_M("accel_from")}),{{bound}}>={_M("accel_from")}),'
        f'IF(OR({_A("ytd_quota")}<=0,{_A("ytd_attainment")}<{_M("accel_ytd")}),'
-       f'-({{payout}}-ROUND({{in_tier}}*{_M("base_rate")},2)),0),0)'),
+       f'-({{payout}}-ROUND({{in_tier}}*({_M("base_rate")}*{_A("rate_scale")}),2)),0),0)'),
 )
 MEASURE_PAYOUTS = (
     Field("key", "Row key", "行键"), Field("rep", "Rep", "销售代表"), Field("measure", "Measure", "指标"),
@@ -123,7 +140,7 @@ MEASURE_PAYOUTS = (
     _f("cap", "Cap", "封顶", f'IF(ISNUMBER({_M("cap")}),ROUNDDOWN({_M("cap")}*IF(Prorate=1,{_A("factor")},1),2),"")'),
     _f("cap_adj", "Cap adjustment", "封顶调整", 'IF({cap}="",0,MIN(0,ROUND({cap}-{weighted},2)))'),
     _f("returns", "Returns", "退货", _A("returns")),
-    _f("clawback", "Clawback", "退货扣回", f'ROUND({{returns}}*{_M("first_rate")}*{{weight}},2)'),
+    _f("clawback", "Clawback", "退货扣回", f'ROUND({{returns}}*({_M("first_rate")}*{_A("rate_scale")})*{{weight}},2)'),
     # taken back at the rate paid in the period of the reversed order (an earlier period: a value)
     Field("credit_notes", "Credit notes", "冲销扣回", number_format=MONEY),
     _f("net", "Measure commission", "指标提成", "ROUND({weighted}+{cap_adj},2)"),
@@ -143,7 +160,8 @@ REP_PAYOUTS = (
     _f("draw_topup", "Draw top-up", "保底补足", "ROUND(MAX({draw}-{earned},0),2)"),
     _f("draw_recovery", "Draw recovery", "保底追回",
        "IF(DrawRecoverable=1,ROUND(MIN({draw_open},MAX({earned}-{draw},0)),2),0)"),
-    _f("payout", "Payout", "应发提成", "ROUND({earned}+{draw_topup}-{draw_recovery},2)"),
+    Field("prior_adjustments", "Prior-period adjustments", "以前期间调整", number_format=MONEY),
+    _f("payout", "Payout", "应发提成", "ROUND({earned}+{draw_topup}-{draw_recovery}+N({prior_adjustments}),2)"),
     _f("draw_close", "Draw owed (end)", "期末待追回",
        "IF(DrawRecoverable=1,ROUND({draw_open}+{draw_topup}-{draw_recovery},2),{draw_open})"),
     Field("expected", "Computed payout", "计算结果", number_format=MONEY),
@@ -163,9 +181,41 @@ LINES = (
     Field("amount", "Amount", "金额", number_format=MONEY),
 )
 
+RELIEF = (  # the trail of quota relief of the plan year through the period
+    Field("rep", "Rep", "销售代表"), Field("period", "Period", "期间"), Field("measure", "Measure", "指标"),
+    Field("quota", "Quota before relief", "减免前定额", number_format=MONEY),
+    Field("relief", "Relief", "减免", number_format=MONEY),
+    Field("quota_after", "Quota for attainment", "计达成率定额", number_format=MONEY),
+    Field("reason", "Reason", "原因"),
+)
+WHATIF_REPS = (
+    Field("rep", "Rep", "销售代表"), Field("payout", "Payout (plan)", "应发（现方案）", number_format=MONEY),
+    Field("whatif_payout", "Payout (what-if plan)", "应发（假设方案）", number_format=MONEY),
+    _f("difference", "Difference", "差额", "ROUND({whatif_payout}-{payout},2)"),
+    Field("pipeline_payout", "If open deals close (plan)", "商机成交时（现方案）", number_format=MONEY),
+    Field("pipeline_whatif", "If open deals close (what-if)", "商机成交时（假设方案）", number_format=MONEY),
+)
+WHATIF_LINES = (
+    Field("rep", "Rep", "销售代表"), Field("line", "Line", "明细行"),
+    Field("old", "Plan", "现方案", number_format=MONEY), Field("new", "What-if plan", "假设方案", number_format=MONEY),
+    _f("difference", "Difference", "差额", "ROUND({new}-{old},2)"),
+)
+PLAN_CURVE = (
+    Field("rep", "Rep", "销售代表"), Field("attainment", "Attainment", "达成率", number_format="0%"),
+    Field("payout", "Payout (plan)", "应发（现方案）", number_format=MONEY),
+    Field("whatif_payout", "Payout (what-if plan)", "应发（假设方案）", number_format=MONEY),
+)
+CURVE_VIEW = (  # the curve of the rep named in CurveRep, for the chart
+    Field("attainment", "Attainment", "达成率", number_format="0%"),
+    _f("payout", "Plan", "现方案",
+       "SUMIFS({PlanCurve.payout},{PlanCurve.rep},CurveRep,{PlanCurve.attainment},{attainment})"),
+    _f("whatif_payout", "What-if plan", "假设方案",
+       "SUMIFS({PlanCurve.whatif_payout},{PlanCurve.rep},CurveRep,{PlanCurve.attainment},{attainment})"),
+)
 SHEETS = {  # key: (en, zh)
     "plan": ("Plan", "方案"), "actuals": ("Actuals and quotas", "业绩与定额"), "working": ("Tier working", "阶梯计算"),
     "payouts": ("Payouts", "提成汇总"), "awards": ("Awards", "奖励"), "lines": ("Statement lines", "提成明细行"),
+    "relief": ("Quota relief", "定额减免"), "whatif": ("What-if", "假设分析"),
 }
 # RepPayouts sits right of MeasurePayouts, one empty column between them (tables must not overlap)
 REP_PAYOUTS_COLUMN = __import__("openpyxl").utils.get_column_letter(len(MEASURE_PAYOUTS) + 2)
@@ -178,6 +228,11 @@ TABLES = {  # name: (sheet key, fields, top-left, row key)
     "RepPayouts": ("payouts", REP_PAYOUTS, f"{REP_PAYOUTS_COLUMN}20", ["rep"]),
     "Awards": ("awards", AWARDS, "A3", None),
     "StatementLines": ("lines", LINES, "A3", None),
+    "QuotaRelief": ("relief", RELIEF, "A3", None),
+    "WhatIfReps": ("whatif", WHATIF_REPS, "A7", None),
+    "WhatIfLines": ("whatif", WHATIF_LINES, "H7", None),
+    "PlanCurve": ("whatif", PLAN_CURVE, "N7", None),
+    "CurveView": ("whatif", CURVE_VIEW, "S7", None),
 }
 SETTINGS = (  # defined name, en, zh, number format
     ("PlanName", "Plan", "方案", None), ("PlanPeriod", "Period", "期间", None),
@@ -186,13 +241,17 @@ SETTINGS = (  # defined name, en, zh, number format
     ("PlanCap", "Plan cap per rep", "每人方案封顶", MONEY),
     ("DrawAmount", "Draw per period", "每期保底", MONEY),
     ("DrawRecoverable", "Draw recoverable (1 = yes)", "保底可追回（1 = 是）", None),
+    ("TargetIncentive", "Target incentive per period (OTE − base)", "每期目标奖金（目标收入 − 底薪）", MONEY),
 )
-EDITABLE_SETTINGS = ("Prorate", "PlanCap", "DrawAmount", "DrawRecoverable")  # every payout follows them
+EDITABLE_SETTINGS = ("Prorate", "PlanCap", "DrawAmount", "DrawRecoverable", "TargetIncentive")  # every payout follows them
 SOURCES = (  # defined name, en, zh, command option: the input files, so that Refresh can re-read them
     ("SourcePlan", "Plan file", "方案文件", "plan"), ("SourceOrders", "Orders file", "订单文件", "orders"),
     ("SourceReps", "Reps file", "销售代表文件", "reps"), ("SourceTargets", "Targets workbook", "目标工作簿", "targets"),
     ("SourceQuotas", "Quotas file", "定额文件", "quotas"), ("SourceClawbacks", "Clawbacks file", "扣回清单", "clawbacks"),
-    ("SourceCredits", "Credits file", "分成文件", "credits"),
+    ("SourceCredits", "Credits file", "分成文件", "credits"), ("SourceRelief", "Quota relief file", "定额减免文件", "relief"),
+)
+LEDGER_NAMES = (  # defined name, en, zh (plan sheet, below the input files)
+    ("LedgerFile", "Ledger of closed periods", "已结账台账"), ("LedgerSeal", "Last closed period and seal", "最近结账期间与封签"),
 )
 TOTALS = (  # defined name, en, zh, formula (on the payouts sheet)
     ("TotalPayout", "Total payout", "应发合计", "=ROUND(SUM({RepPayouts.payout}),2)"),
@@ -228,6 +287,10 @@ def build_template(lang: str = "en") -> openpyxl.Workbook:
     for i, (name, en, zh, _) in enumerate(SOURCES, start=3):
         plan.cell(i, 4, zh if lang == "zh" else en)
         define_name(wb, name, plan.title, f"$E${i}")
+    for i, (name, en, zh) in enumerate(LEDGER_NAMES, start=3):
+        plan.cell(i, 7, zh if lang == "zh" else en)
+        define_name(wb, name, plan.title, f"$H${i}")
+    plan.column_dimensions["G"].width = 24
     plan.column_dimensions["A"].width = 30
     plan.column_dimensions["D"].width = 20
     pay = sheets["payouts"]
@@ -240,7 +303,18 @@ def build_template(lang: str = "en") -> openpyxl.Workbook:
         "working": ("Tier working: each slice of achievement at its own tier's rate", "阶梯计算：每段业绩按所在档位比例"),
         "awards": ("Awards: star of the month, best team, SPIFs", "奖励：月度销售之星、最佳团队、专项奖"),
         "lines": ("Statement lines: every line of every payout", "提成明细行：每笔提成的每一行"),
+        "relief": ("Quota relief granted this plan year, with the reasons", "本方案年度的定额减免及原因"),
+        "whatif": ("What-if: the same inputs under a second plan, and each rep's plan curve",
+                   "假设分析：同样的输入按另一方案计算，及每人的提成曲线"),
     }
+    whatif = sheets["whatif"]
+    for i, (name, en, zh) in enumerate((("WhatIfPlan", "What-if plan", "假设方案"),
+                                        ("CurveRep", "Plan curve of rep (type a name)", "提成曲线：销售代表（可输入）")),
+                                       start=3):
+        whatif.cell(i, 1, zh if lang == "zh" else en)
+        define_name(wb, name, whatif.title, f"$B${i}")
+    whatif["B4"].protection = Protection(locked=False)
+    _curve_chart(whatif, lang)
     for key, pair in titles.items():
         sheets[key]["A1"] = _label(pair, lang)
         sheets[key]["A1"].font = Font(bold=True, size=13)
@@ -264,6 +338,21 @@ def build_template(lang: str = "en") -> openpyxl.Workbook:
     return wb
 
 
+def _curve_chart(ws, lang):
+    """A line chart of CurveView (16 rows: 0 %–150 % attainment): payout under the plan and the what-if plan."""
+    from openpyxl.chart import LineChart, Reference
+    chart = LineChart()
+    chart.title = "提成曲线" if lang == "zh" else "Plan curve"
+    chart.x_axis.title = "达成率" if lang == "zh" else "Attainment"
+    chart.y_axis.title = "应发" if lang == "zh" else "Payout"
+    chart.height, chart.width = 9, 16
+    top = 7  # CurveView's header row (column S = 19)
+    data = Reference(ws, min_col=20, max_col=21, min_row=top, max_row=top + 16)
+    chart.add_data(data, titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=19, min_row=top + 1, max_row=top + 16))
+    ws.add_chart(chart, "W7")
+
+
 def _column_letter(ws, table_name, key, fields):
     from openpyxl.utils import get_column_letter
 
@@ -276,16 +365,40 @@ def _column_letter(ws, table_name, key, fields):
 # Frames for each table
 
 
-def table_frames(result: CommissionResult, lang: str = "en") -> dict[str, pd.DataFrame]:
-    """What each table holds for the result's (single) period."""
+def whatif_frames(whatif: dict | None) -> dict[str, pd.DataFrame]:
+    """The what-if tables (empty without a what-if): ``whatif`` holds reps, lines, curve frames."""
+    from xlsales.core.commission_whatif import CURVE_STEPS
+    w = whatif or {}
+    empty = lambda fields: pd.DataFrame(columns=[f.key for f in fields if f.kind != FORMULA])  # noqa: E731
+    return {"WhatIfReps": w.get("reps", empty(WHATIF_REPS)), "WhatIfLines": w.get("lines", empty(WHATIF_LINES)),
+            "PlanCurve": w.get("curve", empty(PLAN_CURVE)),
+            "CurveView": pd.DataFrame({"attainment": list(CURVE_STEPS)})}
+
+
+def relief_trail(result: CommissionResult, lang: str = "en") -> pd.DataFrame:
+    """Every quota relief of the result's periods: rep, period, measure, quota before, relief, after, reason."""
+    rows = result.lines[result.lines["kind"] == "relief"]
+    return pd.DataFrame({
+        "rep": rows["rep"].astype(str).to_numpy(), "period": rows["period"].astype(str).to_numpy(),
+        "measure": [result.plan.measure(k).label(lang) for k in rows["measure"].astype(str)],
+        "quota": rows["rate"].to_numpy(), "relief": rows["base"].to_numpy(),
+        "quota_after": cents(rows["rate"].to_numpy() - rows["base"].to_numpy()),
+        "reason": rows["note"].astype(str).to_numpy()})
+
+
+def table_frames(result: CommissionResult, lang: str = "en", trail: pd.DataFrame | None = None
+                 ) -> dict[str, pd.DataFrame]:
+    """What each table holds for the result's (single) period; ``trail``: the year's quota relief."""
     plan = result.plan
     measures = pd.DataFrame([{
         "measure": m.key, "label": m.label(lang), "weight": m.weight, "basis": m.basis, "mode": m.mode,
         "quota_source": m.quota_source if m.quota_source != "fixed" else f"{m.quota_amount:g}",
         "cap": m.cap, "gate": m.gate, "accel_from": m.accelerator_from, "accel_ytd": m.accelerator_ytd,
     } for m in plan.measures])
-    tiers = pd.DataFrame([{"key": f"{m.key}#{i}", "measure": m.key, "tier": i, "bound": t.bound, "rate": t.rate}
-                          for m in plan.measures for i, t in enumerate(m.tiers, start=1)])
+    kind_words = {"": None, "decelerator": ("Decelerator", "减速档"), "accelerator": ("Accelerator", "加速档")}
+    tiers = pd.DataFrame([{"key": f"{m.key}#{i}", "measure": m.key, "tier": i, "bound": t.bound, "rate": t.rate,
+                           "tier_kind": _label(kind_words[k], lang) if kind_words[k] else None}
+                          for m in plan.measures for i, (t, k) in enumerate(zip(m.tiers, m.tier_kinds()), start=1)])
     rows = result.measures.copy()
     rows["key"] = rows["rep"].astype(str) + "#" + rows["measure"].astype(str)
     actuals = rows[[f.key for f in ACTUALS if f.kind != FORMULA]]
@@ -307,9 +420,12 @@ def table_frames(result: CommissionResult, lang: str = "en") -> dict[str, pd.Dat
         "Measures": measures, "Tiers": tiers, "Actuals": actuals,
         "TierWorking": working[["rep", "measure", "tier", "key", "tkey", "nkey"]],
         "MeasurePayouts": rows[["key", "rep", "measure", "credit_notes"]],
-        "RepPayouts": payouts[["rep", "region", "team", "factor", "draw_open", "expected"]],
+        "RepPayouts": payouts.assign(prior_adjustments=payouts.get("prior_adjustments", 0.0))[
+            ["rep", "region", "team", "factor", "draw_open", "prior_adjustments", "expected"]],
         "Awards": awards[["rep", "award", "kind", "measure", "base", "amount"]],
         "StatementLines": lines[[f.key for f in LINES]],
+        "QuotaRelief": trail if trail is not None else relief_trail(result, lang),
+        **whatif_frames(None),
     }
 
 
@@ -395,7 +511,8 @@ def _line_link(row, sources) -> tuple[str, int] | None:
 
 
 def write_commission_workbook(result: CommissionResult, path, lang: str = "en", template=None,
-                              statement_sheets: bool | None = None, sources: dict | None = None) -> Path:
+                              statement_sheets: bool | None = None, sources: dict | None = None,
+                              ledger: tuple | None = None, whatif: dict | None = None) -> Path:
     """Fill the template (or refresh ``path`` in place) with one period of ``result``.
 
     ``result`` may hold several periods (year to date); the workbook shows the last one.
@@ -406,19 +523,32 @@ def write_commission_workbook(result: CommissionResult, path, lang: str = "en", 
     last = int(result.payouts["pno"].max())
     period = result.period(last)
     wb = open_workbook(path if path.exists() else (template or template_path("commission", lang)))
-    frames = table_frames(period, lang)
+    frames = table_frames(period, lang, relief_trail(result, lang))
+    frames.update(whatif_frames(whatif))
+    if "CurveRep" in wb.defined_names:
+        write_name(wb, "WhatIfPlan", (whatif or {}).get("name"))
+        current = name_cell(wb, "CurveRep").value
+        reps_now = set(period.payouts["rep"].astype(str))
+        if current not in reps_now:  # keep the rep the user typed, if still on the plan
+            write_name(wb, "CurveRep", str(period.payouts["rep"].iloc[0]) if len(period.payouts) else None)
     plan = result.plan
     settings = {"PlanName": plan.name, "PlanPeriod": periods_.label(last, plan.period),
                 "PlanCurrency": plan.currency, "Prorate": 1 if plan.prorate else 0, "PlanCap": plan.cap,
                 "DrawAmount": plan.draw.amount if plan.draw else None,
-                "DrawRecoverable": 1 if (plan.draw and plan.draw.recoverable) else 0}
+                "DrawRecoverable": 1 if (plan.draw and plan.draw.recoverable) else 0,
+                "TargetIncentive": plan.target_incentive}
     for name, value in settings.items():
-        write_name(wb, name, value)
+        if name in wb.defined_names:
+            write_name(wb, name, value)
     if sources is not None:
         for name, _, _, option in SOURCES:
             value = sources.get(option)
             if name in wb.defined_names:  # a workbook from an older template may lack the newer names
                 write_name(wb, name, str(Path(value).resolve()) if value else None)
+    if ledger is not None:
+        for name, value in zip(("LedgerFile", "LedgerSeal"), ledger):
+            if name in wb.defined_names and value is not None:
+                write_name(wb, name, str(value))
     ranges = {}
     for name, (_, fields, _, _) in TABLES.items():
         ranges.update(table_ranges(wb, name, fields, len(frames[name])))
@@ -487,7 +617,8 @@ def _rep_range(wb) -> str:
 
 def run_commission(plan: Plan, orders: pd.DataFrame, reps: pd.DataFrame, period: str,
                    monthly_targets: pd.DataFrame | None = None, quotas: pd.DataFrame | None = None,
-                   clawbacks: pd.DataFrame | None = None, credits: pd.DataFrame | None = None) -> CommissionResult:
+                   clawbacks: pd.DataFrame | None = None, credits: pd.DataFrame | None = None,
+                   relief: pd.DataFrame | None = None) -> CommissionResult:
     """Payouts from the plan year's start through ``period`` ("2026-06" / "2026-Q2").
 
     ``credits``: order_id, rep, share (split credit); credit notes in the orders (``reverses``) are
@@ -500,22 +631,28 @@ def run_commission(plan: Plan, orders: pd.DataFrame, reps: pd.DataFrame, period:
         raise InputError(f"quotas: the plan takes {', '.join(needs)} quotas from targets or a quotas file; "
                          "give --targets WORKBOOK or --quotas FILE")
     frames = []
+    counted = base_plan(plan)  # with versions: one measure per thing counted, to read the inputs
     if monthly_targets is not None:
-        frames.append(quotas_from_targets(monthly_targets, plan))
+        frames.append(quotas_from_targets(monthly_targets, counted))
     if quotas is not None:
-        frames.append(quotas_from_table(quotas, plan, quotas.attrs.get("source", "quotas")))
+        frames.append(quotas_from_table(quotas, counted, quotas.attrs.get("source", "quotas")))
     quota_frame = pd.concat(frames, ignore_index=True) if frames else None
+    check_collection_dates(orders, counted)
     orders = credited_orders(orders, credits)
+    if plan.versions:
+        return compute_versioned(plan, orders, quota_frame, roster_from_reps(reps), through, clawbacks,
+                                 relief_frame(relief, counted))
     actuals = actuals_from_orders(orders, plan)
     if clawbacks is not None and len(clawbacks):
         actuals = pd.concat([actuals.astype({"rep": object}), clawback_actuals(clawbacks, plan).astype({"rep": object})],
                             ignore_index=True)
     return compute_payouts(plan, actuals, quota_frame, roster_from_reps(reps), through,
-                           credit_notes_from_orders(orders, plan))
+                           credit_notes_from_orders(orders, plan), relief_frame(relief, plan))
 
 
 def refresh_workbook(path) -> Path:
     """Recompute a commission workbook from the input files it records (the ribbon's Refresh)."""
+    from xlsales.io.commission_files import load_relief
     from xlsales.io.plan import load_clawbacks, load_plan, load_quotas
     from xlsales.io.schemas import load_orders, load_reps
     from xlsales.workbooks.binding import WorkbookError
@@ -534,8 +671,80 @@ def refresh_workbook(path) -> Path:
         load_plan(sources["plan"]), orders, reps, period, targets,
         load_quotas(sources["quotas"]) if sources.get("quotas") else None,
         load_clawbacks(sources["clawbacks"]) if sources.get("clawbacks") else None,
-        _credits(sources, orders, reps))
+        _credits(sources, orders, reps),
+        load_relief(sources["relief"], reps) if sources.get("relief") else None)
     return write_commission_workbook(result, path, lang, sources=sources)
+
+
+def whatif_tables(plan: Plan, whatif_plan: Plan, period: str, run, opportunities: pd.DataFrame | None = None,
+                  name: str | None = None) -> dict:
+    """The what-if tables: ``run(plan, extra_orders)`` pays the period with the command's inputs (plus
+    extra order lines); with ``opportunities`` the open deals expected to close in the period are added
+    as "if these close" scenarios under both plans."""
+    from xlsales.core.commission_whatif import compare, payouts_in, pipeline_orders, plan_curve
+    if (whatif_plan.year, whatif_plan.period) != (plan.year, plan.period):
+        raise InputError(f"what-if plan: it pays {whatif_plan.period}s of {whatif_plan.year}, the plan "
+                         f"{plan.period}s of {plan.year}; a what-if compares the same periods")
+    pno = periods_.parse(period, plan.period, "period")
+    old, new = run(plan, None), run(whatif_plan, None)
+    reps, lines = compare(old, new, pno)
+    curve = plan_curve(plan, old, pno).merge(plan_curve(whatif_plan, new, pno).rename(
+        columns={"payout": "whatif_payout"}), on=["rep", "attainment"], how="left")
+    reps["pipeline_payout"] = np.nan
+    reps["pipeline_whatif"] = np.nan
+    if opportunities is not None:
+        extra = pipeline_orders(opportunities, plan, pno)
+        for column, which in (("pipeline_payout", plan), ("pipeline_whatif", whatif_plan)):
+            reps[column] = reps["rep"].map(payouts_in(run(which, extra), pno)).to_numpy()
+    return {"reps": reps, "lines": lines, "curve": curve, "name": name or whatif_plan.name}
+
+
+def read_anchor(path) -> str | None:
+    """The last seal an existing commission workbook recorded ("2026-06 <seal>"), or None."""
+    path = Path(path)
+    if not path.is_file():
+        return None
+    try:
+        wb = openpyxl.load_workbook(path, read_only=False)
+        value = name_cell(wb, "LedgerSeal").value if "LedgerSeal" in wb.defined_names else None
+    except Exception:  # not a workbook of ours: nothing recorded
+        return None
+    return str(value) if value else None
+
+
+def settle(result: CommissionResult, period: str, ledger_path, sources: dict, anchor: str | None = None,
+           close: bool = False) -> tuple[CommissionResult, str | None]:
+    """Pay ``period`` against the ledger: closed periods are not paid again; what today's inputs change
+    in them is paid as prior-period adjustments in ``period``; with ``close`` the period is recorded.
+    Returns the result (with the adjustments) and the new anchor when a period was closed."""
+    from xlsales.core.commission_ledger import ledger_rows, prior_period_adjustments, with_adjustments
+    from xlsales.io import ledger as ledger_io
+    plan = result.plan
+    pno = periods_.parse(period, plan.period, "period")
+    label = periods_.label(pno, plan.period)
+    rows = ledger_io.read_ledger(ledger_path, anchor)
+    name = Path(ledger_path).name
+    closed = list(dict.fromkeys(rows["period"]))
+    closed_pnos = [periods_.parse(c, plan.period, f"{name}, period") for c in closed]
+    if label in closed:
+        later = periods_.label(max(closed_pnos) + 1, plan.period)
+        raise InputError(f"period: {label} is closed in {name}; a closed period is never recomputed. Pay {later}: "
+                         "what changed since is paid there as prior-period adjustments")
+    if closed_pnos and pno < max(closed_pnos):
+        raise InputError(f"period: {label} is before {periods_.label(max(closed_pnos), plan.period)}, the last "
+                         f"period closed in {name}")
+    hashes = ledger_io.input_hashes(sources)
+    changed = {}
+    if closed:
+        then = ledger_io.closed_inputs(ledger_path)
+        for c in closed:
+            before = then.get(c, {})
+            changed[c] = sorted(Path(str(sources[k])).name if sources.get(k) else k
+                                for k in set(before) | set(hashes) if before.get(k) != hashes.get(k))
+    result = with_adjustments(result, prior_period_adjustments(rows, result, changed), pno)
+    if not close:
+        return result, None
+    return result, ledger_io.append_period(ledger_path, ledger_rows(result, pno, ledger_io.combined_id(hashes)), hashes)
 
 
 def _credits(sources, orders, reps):

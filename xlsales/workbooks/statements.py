@@ -38,11 +38,20 @@ def _sentence(row, plan: Plan, lang: str) -> str:
     if kind == "proration":
         return f"在职天数占本期 {_p(row.base)}：定额、封顶与保底按此折算" if zh else \
             f"Employed {_p(row.base)} of the period: quota, caps and draw scaled to it"
+    if kind == "relief":
+        return (f"{measure} 定额 {_m(row.rate)} 减免 {_m(row.base)}，按 {_m(row.rate - row.base)} 计达成率（原因：{row.note}）"
+                if zh else f"{measure} quota {_m(row.rate)} relieved by {_m(row.base)} to {_m(row.rate - row.base)} "
+                f"for attainment (reason: {row.note})")
     if kind == "tier":
         span = f"{_m(row.lower)}–{_m(row.upper)}" if not np.isnan(row.upper) else f"{_m(row.lower)} 以上" if zh \
             else f"above {_m(row.lower)}"
-        return f"{measure} 第{row.tier}档（{span}）：{_m(row.base)} × {_p(row.rate)}" if zh else \
-            f"{measure} tier {row.tier} ({span}): {_m(row.base)} × {_p(row.rate)}"
+        kinds = plan.measure(row.measure).tier_kinds()
+        kind_word = kinds[row.tier - 1] if 0 < row.tier <= len(kinds) else ""
+        tag = {"decelerator": ("decelerator, ", "减速档，"), "accelerator": ("accelerator, ", "加速档，")}.get(
+            kind_word, ("", ""))[1 if zh else 0]
+        rate = f"{row.rate * 100:.6g}%" if plan.target_incentive else _p(row.rate)
+        return f"{measure} 第{row.tier}档（{tag}{span}）：{_m(row.base)} × {rate}" if zh else \
+            f"{measure} tier {row.tier} ({tag}{span}): {_m(row.base)} × {rate}"
     if kind == "accelerator_gate":
         att = "无" if zh and np.isnan(row.base) else ("n/a" if np.isnan(row.base) else _p(row.base))
         return (f"{measure} 年累计达成率 {att} 未达 {_p(row.rate)}：加速档按基础比例计" if zh else
@@ -73,6 +82,15 @@ def _sentence(row, plan: Plan, lang: str) -> str:
     if kind == "draw":
         return f"所得 {_m(row.base)} 低于保底 {_m(row.rate)}，补足" if zh else \
             f"Earned {_m(row.base)} is below the {_m(row.rate)} draw: topped up"
+    if kind == "prior_period_adjustment":
+        period, _, files, figures = (str(row.note).split(" | ") + ["", "", "", ""])[:4]
+        files = "" if files == "-" else files
+        figures = "" if figures == "-" else figures
+        if zh:
+            why = "；".join(x for x in (f"变更的输入：{files}" if files else "", figures) if x)
+            return f"{period} 已发 {_m(row.base)}，按现有输入应为 {_m(row.rate)}，补差" + (f"（{why}）" if why else "")
+        why = "; ".join(x for x in (f"inputs changed: {files}" if files else "", figures) if x)
+        return f"{period} was paid {_m(row.base)}, is now {_m(row.rate)}: the difference" + (f" ({why})" if why else "")
     if kind == "draw_recovery":
         return f"追回以前的保底补足（期初欠 {_m(row.base)}）" if zh else \
             f"Recovery of earlier draw top-ups ({_m(row.base)} owed before)"
