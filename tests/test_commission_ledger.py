@@ -149,3 +149,17 @@ def test_adjustments_are_new_minus_old_per_rep_and_period(first, second):
     sums = march.lines[march.lines["pno"] == MAR].groupby("rep", observed=True)["amount"].sum().round(2)
     paid = march.payouts[march.payouts["pno"] == MAR].set_index("rep")["payout"]
     assert (sums == paid.loc[sums.index]).all()
+
+
+def test_refresh_of_a_closed_period_is_refused_and_of_an_open_one_adjusts(folder):
+    from xlsales.errors import InputError
+    from xlsales.workbooks.commission import refresh_workbook
+    assert _run(folder, "--close", "2026-01").exit_code == 0
+    with pytest.raises(InputError, match="2026-01 is closed in commission-ledger.csv"):
+        refresh_workbook(folder / "commission.xlsx")
+    assert _run(folder, "--period", "2026-02").exit_code == 0
+    orders = pd.read_csv(folder / "orders.csv")
+    orders.loc[len(orders)] = ["2026-01-20", "A", 1_000]
+    orders.to_csv(folder / "orders.csv", index=False)
+    refresh_workbook(folder / "commission.xlsx")
+    assert _rep_payouts(folder).loc["A", "prior_adjustments"] == 100.00

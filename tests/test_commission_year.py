@@ -307,7 +307,8 @@ def test_what_if_a_second_plan_with_plan_curves_and_the_pipeline(whatif_folder):
         "--reps", str(whatif_folder / "reps.csv"), "--period", "2026-03", "--out", str(out),
         "--what-if", str(whatif_folder / "plan_v2.yaml"), "--pipeline", str(whatif_folder / "opportunities.csv")])
     assert result.exit_code == 0, result.output
-    assert "What-if plan_v2.yaml: 1,100.00 → 1,280.00 (+180.00); 2 reps change" in result.output
+    assert "What-if (before prior-period adjustments) plan_v2.yaml: 1,100.00 → 1,280.00 (+180.00); 2 reps change" \
+        in result.output
     wb = openpyxl.load_workbook(out)
     reps = read_table(wb, "WhatIfReps", WHATIF_REPS).set_index("rep")
     assert reps.loc["A", ["payout", "whatif_payout"]].tolist() == [700.0, 800.0]

@@ -95,7 +95,8 @@ def commission(plan_path, orders, reps, targets_path, quotas_path, clawbacks_pat
     if whatif:
         w = whatif["reps"]
         old, new = w["payout"].sum(), w["whatif_payout"].sum()
-        click.echo(("假设方案" if lang == "zh" else "What-if") + f" {whatif['name']}: {old:,.2f} → {new:,.2f} "
+        click.echo(("假设方案（不含以前期间调整）" if lang == "zh" else "What-if (before prior-period adjustments)")
+                   + f" {whatif['name']}: {old:,.2f} → {new:,.2f} "
                    f"({new - old:+,.2f}); {int((w['difference'] != 0).sum())} "
                    + ("人变动" if lang == "zh" else "reps change"))
 
@@ -171,14 +172,24 @@ def _read_targets(path, problems):
 
 
 def format_summary(frame, lang: str, top: int = 15) -> str:
-    headers = ("销售代表", "提成", "扣回", "奖励", "保底", "应发") if lang == "zh" else (
-        "Rep", "Commission", "Clawbacks", "Awards", "Draw", "Payout")
-    rows = [(str(r.rep), f"{r.commission + r.plan_cap_adj:,.2f}", f"{r.clawbacks:,.2f}", f"{r.awards:,.2f}",
-             f"{r.draw_topup - r.draw_recovery:,.2f}", f"{r.payout:,.2f}") for r in frame.head(top).itertuples()]
-    total = ("合计" if lang == "zh" else "Total", f"{(frame.commission + frame.plan_cap_adj).sum():,.2f}",
-             f"{frame.clawbacks.sum():,.2f}", f"{frame.awards.sum():,.2f}",
-             f"{(frame.draw_topup - frame.draw_recovery).sum():,.2f}", f"{frame.payout.sum():,.2f}")
+    adjusted = "prior_adjustments" in frame.columns and bool((frame["prior_adjustments"] != 0).any())
+    headers = ["销售代表", "提成", "扣回", "奖励", "保底"] if lang == "zh" else [
+        "Rep", "Commission", "Clawbacks", "Awards", "Draw"]
+    if adjusted:
+        headers.append("以前期间调整" if lang == "zh" else "Prior periods")
+    headers.append("应发" if lang == "zh" else "Payout")
+
+    def cells(commission, clawbacks, awards, draw, prior, payout):
+        values = [commission, clawbacks, awards, draw] + ([prior] if adjusted else []) + [payout]
+        return [f"{v:,.2f}" for v in values]
+
+    prior = frame["prior_adjustments"] if adjusted else frame["payout"] * 0
+    rows = [(str(r.rep), *cells(r.commission + r.plan_cap_adj, r.clawbacks, r.awards, r.draw_topup - r.draw_recovery,
+                                p, r.payout)) for r, p in zip(frame.head(top).itertuples(), prior.head(top))]
+    total = ("合计" if lang == "zh" else "Total", *cells(
+        (frame.commission + frame.plan_cap_adj).sum(), frame.clawbacks.sum(), frame.awards.sum(),
+        (frame.draw_topup - frame.draw_recovery).sum(), prior.sum(), frame.payout.sum()))
     more = len(frame) - top
     note = f"\n... {more} more reps in the workbook" if more > 0 and lang != "zh" else (
         f"\n……另有 {more} 人见工作簿" if more > 0 else "")
-    return text_table(headers, rows + [total]) + note
+    return text_table(tuple(headers), rows + [total]) + note

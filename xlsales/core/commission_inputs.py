@@ -63,8 +63,10 @@ def credit_notes_from_orders(orders: pd.DataFrame, plan: Plan) -> pd.DataFrame:
         return pd.DataFrame(columns=CREDIT_NOTE_COLUMNS)
     notes = orders[orders["is_credit_note"].to_numpy(dtype=bool)]
     originals = orders[~orders["is_credit_note"].to_numpy(dtype=bool) & orders["order_id"].notna()]
-    dates = dict(zip(originals["order_id"].astype(str).str.strip(), originals["date"]))
-    orig_dates = pd.to_datetime(notes["reverses"].astype(str).str.strip().map(dates))
+    first = originals.drop_duplicates("order_id")
+    at = pd.Index(first["order_id"].astype(str).str.strip()).get_indexer(notes["reverses"].astype(str).str.strip())
+    dates = np.append(first["date"].to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns"))  # -1: none
+    orig_dates = pd.Series(dates[at], index=notes.index)
     return pd.DataFrame({
         "rep": notes["rep"].astype(str).to_numpy(), "pno": periods.period_numbers(notes["date"], plan.period),
         "orig_pno": periods.period_numbers(orig_dates.fillna(notes["date"]), plan.period),
@@ -117,13 +119,10 @@ def quotas_from_targets(monthly: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     return frame.groupby(["rep", "pno", "measure"], sort=True, as_index=False)["quota"].sum()[QUOTA_COLUMNS]
 
 
-def quotas_from_table(table: pd.DataFrame, plan: Plan, source: str = "quotas") -> pd.DataFrame:
-    """Rep quotas from a simple table: rep, measure, period ("2026-06" or "2026-Q2"), quota.
-
-    In a quarter plan a monthly quota names its quarter and the months add up."""
-    problems = []
-    wanted = [m.key for m in plan.measures if m.quota_source != "fixed"]
-    pnos = []
+def _periods_and_measures(table: pd.DataFrame, plan: Plan, source: str) -> list[int]:
+    """The period number of each row of a table with period and measure columns; a period that is not
+    one, or a measure not in the plan, is an error at its row."""
+    problems, pnos = [], []
     for row, text in table["period"].items():
         try:
             pnos.append(periods.parse(text, plan.period, "period"))
@@ -136,6 +135,15 @@ def quotas_from_table(table: pd.DataFrame, plan: Plan, source: str = "quotas") -
                         f"({', '.join(plan.measure_keys)})")
     if problems:
         raise InputError("\n".join(problems[:20]))
+    return pnos
+
+
+def quotas_from_table(table: pd.DataFrame, plan: Plan, source: str = "quotas") -> pd.DataFrame:
+    """Rep quotas from a simple table: rep, measure, period ("2026-06" or "2026-Q2"), quota.
+
+    In a quarter plan a monthly quota names its quarter and the months add up."""
+    wanted = [m.key for m in plan.measures if m.quota_source != "fixed"]
+    pnos = _periods_and_measures(table, plan, source)
     frame = pd.DataFrame({"rep": table["rep"].astype(str).to_numpy(), "pno": pnos,
                           "measure": table["measure"].astype(str).to_numpy(),
                           "quota": table["quota"].to_numpy(dtype=float)})
@@ -199,18 +207,7 @@ def relief_frame(relief: pd.DataFrame | None, plan: Plan) -> pd.DataFrame | None
     if relief is None or relief.empty:
         return None
     source = relief.attrs.get("source", "relief")
-    problems, pnos = [], []
-    for row, text in relief["period"].items():
-        try:
-            pnos.append(periods.parse(text, plan.period, "period"))
-        except InputError as error:
-            problems.append(f"{source}, row {row}, column period: {str(error).split(': ', 1)[1]}")
-            pnos.append(-1)
-    for row, value in relief.loc[~relief["measure"].isin(plan.measure_keys), "measure"].head(10).items():
-        problems.append(f"{source}, row {row}, column measure: {value!r} is not a measure of the plan "
-                        f"({', '.join(plan.measure_keys)})")
-    if problems:
-        raise InputError("\n".join(problems[:20]))
+    pnos = _periods_and_measures(relief, plan, source)
     frame = pd.DataFrame({"rep": relief["rep"].astype(str).to_numpy(), "pno": np.asarray(pnos, dtype=np.int64),
                           "measure": relief["measure"].to_numpy(), "amount": relief["amount"].to_numpy(dtype=float),
                           "reason": relief["reason"].astype(str).to_numpy(), "row": relief.index.to_numpy()})

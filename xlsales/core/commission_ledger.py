@@ -59,6 +59,7 @@ def ledger_rows(result, pno: int, inputs_id: str) -> pd.DataFrame:
                                    "line": word + " " + measures["measure"].astype(str).to_numpy(dtype=object),
                                    "amount": measures[column].to_numpy(dtype=float), "_o": 2, "_s": 0}))
     rows = pd.concat(parts, ignore_index=True)
+    rows = rows[(rows["amount"] != 0) | (rows["_o"] == 1)]  # every payout; lines and figures that are not 0
     rows["_r"] = rows["rep"].map(order)
     rows = rows.sort_values(["_r", "_o", "_s"], kind="stable")
     label = str(payouts["period"].iloc[0]) if len(payouts) else str(pno)
@@ -78,7 +79,7 @@ def paid_so_far(ledger: pd.DataFrame) -> pd.DataFrame:
 
 def _figures(ledger: pd.DataFrame, result, periods_) -> tuple[pd.DataFrame, pd.DataFrame]:
     old = ledger[ledger["line"].str.match(r"^(achieved|quota) ")][["rep", "period", "line", "amount"]]
-    m = result.measures[result.measures["period"].astype(str).isin(set(periods_))]
+    m = result.measures[result.measures["period"].isin(list(periods_))]
     new = pd.concat([pd.DataFrame({"rep": m["rep"].astype(str).to_numpy(), "period": m["period"].astype(str).to_numpy(),
                                    "line": word + " " + m["measure"].astype(str).to_numpy(dtype=object),
                                    "amount": cents(m[column].to_numpy(dtype=float))})
@@ -97,12 +98,14 @@ def prior_period_adjustments(ledger: pd.DataFrame, result, changed_inputs: dict 
     if ledger is None or ledger.empty:
         return pd.DataFrame(columns=columns)
     paid = paid_so_far(ledger)
-    closed = list(dict.fromkeys(ledger["period"]))
-    payouts = result.payouts[result.payouts["period"].astype(str).isin(set(closed))]
+    closed = list(pd.unique(ledger["period"]))
+    payouts = result.payouts[result.payouts["period"].isin(closed)]
     new = pd.DataFrame({"rep": payouts["rep"].astype(str).to_numpy(), "period": payouts["period"].astype(str).to_numpy(),
                         "new": payouts["payout"].to_numpy(dtype=float)})
     both = paid.merge(new, on=["rep", "period"], how="outer")
-    gone = both[both["new"].isna() & ~both["rep"].isin(set(result.payouts["rep"].astype(str)))]
+    gone = both[both["new"].isna() & ~both["rep"].isin(result.payouts["rep"].cat.categories
+                                                        if hasattr(result.payouts["rep"], "cat") else
+                                                        result.payouts["rep"].unique())]
     if len(gone):
         first = gone.iloc[0]
         raise InputError(f"reps: {first['rep']!r} was paid in the closed period {first['period']} but is not in the "
@@ -151,7 +154,8 @@ def with_adjustments(result, adjustments: pd.DataFrame, pno: int):
     last_seq = lines[lines["pno"] == pno].groupby("rep", observed=True)["seq"].max()
     seq = adjustments["rep"].map(last_seq).fillna(0).astype(int).to_numpy() + \
         adjustments.groupby("rep", sort=False).cumcount().to_numpy() + 1
-    notes = list(lines["note"].cat.categories) + [n for n in adjustments["note"] if n not in set(lines["note"].cat.categories)]
+    known = set(lines["note"].cat.categories)
+    notes = list(lines["note"].cat.categories) + [n for n in adjustments["note"] if n not in known]
     add = pd.DataFrame({
         "rep": pd.Categorical(adjustments["rep"], categories=lines["rep"].cat.categories),
         "period": pd.Categorical([period_label] * len(adjustments), categories=lines["period"].cat.categories),
@@ -163,6 +167,8 @@ def with_adjustments(result, adjustments: pd.DataFrame, pno: int):
         "note": pd.Categorical(adjustments["note"], categories=notes),
     })
     old = lines.assign(note=lines["note"].cat.set_categories(notes))
-    merged = pd.concat([old, add], ignore_index=True)
-    merged = merged.sort_values(["rep", "pno", "seq"], kind="stable").reset_index(drop=True) if len(add) else merged
+    # only the paid period's lines are put back in order (each rep's lines, then its adjustments)
+    here = (old["pno"] == pno).to_numpy()
+    period_lines = pd.concat([old[here], add], ignore_index=True).sort_values(["rep", "seq"], kind="stable")
+    merged = pd.concat([old[~here], period_lines], ignore_index=True)
     return CommissionResult(result.plan, result.measures, payouts, merged, result.awards)

@@ -135,17 +135,20 @@ def compute_versioned(plan: Plan, orders: pd.DataFrame, quotas: pd.DataFrame | N
     # orders on each version: the collection date decides for collections paid on collection date
     frames = []
     by_order = at(orders["rep"], orders["date"])
-    plain = actuals_from_orders(orders.assign(rep=tag_reps(orders["rep"], by_order)), base)
-    plain, v = untag(plain)
-    frames.append(versioned(plain, plan, v))
-    if "collected_date" in orders.columns and any(m.paid_on == "collection_date" for m in base.measures):
-        by_collection = at(orders["rep"], orders["collected_date"].fillna(orders["date"]))
-        collected = actuals_from_orders(orders.assign(rep=tag_reps(orders["rep"], by_collection)),
-                                        dataclasses.replace(base, measures=tuple(
-                                            m for m in base.measures if m.paid_on == "collection_date")))
-        collected, v = untag(collected)
-        frames = [frames[0][~frames[0]["measure"].astype(str).str.startswith(
-            tuple(m.key + "@" for m in base.measures if m.paid_on == "collection_date"))], versioned(collected, plan, v)]
+    by_collection = at(orders["rep"], orders["collected_date"].fillna(orders["date"])) \
+        if "collected_date" in orders.columns else by_order
+    per_order = [m for m in base.measures if m.key != "new_customers"]
+    for v in range(len(plan.versions)):
+        for measures, chosen in ((tuple(m for m in per_order if m.paid_on != "collection_date"), by_order == v),
+                                 (tuple(m for m in per_order if m.paid_on == "collection_date"), by_collection == v)):
+            if measures and chosen.any():
+                part = actuals_from_orders(orders[chosen], dataclasses.replace(base, measures=measures))
+                frames.append(versioned(part, plan, np.full(len(part), v)))
+    if any(m.key == "new_customers" for m in base.measures):
+        # a customer is new in the period of its first order ever: that order's version counts it
+        counted = dataclasses.replace(base, measures=tuple(m for m in base.measures if m.key == "new_customers"))
+        firsts, v = untag(actuals_from_orders(orders.assign(rep=tag_reps(orders["rep"], by_order)), counted))
+        frames.append(versioned(firsts, plan, v))
     if clawbacks is not None and len(clawbacks):
         back = clawback_actuals(clawbacks.assign(rep=tag_reps(clawbacks["rep"], at(clawbacks["rep"],
                                                                                    clawbacks["date"]))), base)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -58,9 +59,11 @@ def combined_id(hashes: dict[str, str]) -> str:
 
 
 def _amount_text(values) -> np.ndarray:
-    values = np.asarray(values, dtype=object)
-    return np.asarray(["" if v is None or (isinstance(v, float) and np.isnan(v)) else
-                       (v if isinstance(v, str) else f"{float(v):.2f}") for v in values], dtype=object)
+    """Amounts as the ledger writes them: two decimals; blank for none."""
+    numbers = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+    text = np.char.mod("%.2f", np.nan_to_num(numbers)).astype(object)
+    text[np.isnan(numbers)] = ""
+    return text
 
 
 _HEX4 = np.array([format(i, "04x") for i in range(1 << 16)], dtype=object)
@@ -68,13 +71,13 @@ _HEX4 = np.array([format(i, "04x") for i in range(1 << 16)], dtype=object)
 
 def _checks(frame: pd.DataFrame, start: int) -> pd.DataFrame:
     """Per row and checked column, a 4-hex-digit check of the value at the row's position (vectorised:
-    pandas' hash of the text "position|column|value")."""
-    position = np.arange(start, start + len(frame)).astype(str).astype(object)
+    pandas' row hash of (position, value), keyed by the column)."""
+    position = np.arange(start, start + len(frame), dtype=np.int64)
     out = {}
     for column in CHECKED:
-        text = position + "|" + column + "|" + frame[column].astype(str).to_numpy(dtype=object)
-        hashed = pd.util.hash_array(np.asarray(text, dtype=object), categorize=False)
-        out[column] = _HEX4[(hashed >> np.uint64(48)).astype(np.int64)]
+        pair = pd.DataFrame({"p": position, "v": frame[column].astype(str).to_numpy(dtype=object)})
+        hashed = pd.util.hash_pandas_object(pair, index=False, hash_key=f"xlsales {column}".ljust(16)[:16])
+        out[column] = _HEX4[(hashed.to_numpy() >> np.uint64(48)).astype(np.int64)]
     return pd.DataFrame(out, index=frame.index)
 
 
@@ -85,8 +88,12 @@ def _check_column(frame: pd.DataFrame, start: int) -> np.ndarray:
     return (parts["period"].astype(object) + parts["rep"] + parts["line"] + parts["amount"]).to_numpy(dtype=object)
 
 
-def _seal(previous: str, checks) -> str:
-    return hashlib.sha256((previous + "".join(checks)).encode()).hexdigest()[:16]
+def _seal(previous: str, rows) -> str:
+    """SHA-256 of the previous seal and the period's rows as written (one line each)."""
+    digest = hashlib.sha256(previous.encode())
+    for row in rows:
+        digest.update(row.encode("utf-8") + b"\n")
+    return digest.hexdigest()[:16]
 
 
 def read_ledger(path, anchor: str | None = None) -> pd.DataFrame:
@@ -102,14 +109,15 @@ def read_ledger(path, anchor: str | None = None) -> pd.DataFrame:
                                   f"{anchor.split()[0]} was closed in it; restore the ledger ({path})"])
         return pd.DataFrame(columns=LEDGER_COLUMNS)
     try:
-        text = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        text = pd.read_csv(path, dtype=object, keep_default_na=False, encoding="utf-8")
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
         raise InputFileError([f"{name}: not a commission ledger ({str(error).splitlines()[0]})"]) from None
     if list(text.columns) != COLUMNS:
         raise InputFileError([f"{name}, row 1: the header must be {','.join(COLUMNS)}; the ledger was edited by "
                               "hand"])
     text.index = np.arange(2, len(text) + 2)
-    problems = _verify(text, name, anchor)
+    raw = path.read_text(encoding="utf-8").split("\n")
+    problems = _verify(text, name, anchor, raw[1:-1] if raw and raw[-1] == "" else raw[1:])
     if problems:
         raise InputFileError(problems)
     rows = text[LEDGER_COLUMNS].copy()
@@ -127,32 +135,31 @@ def closed_inputs(path) -> dict[str, dict[str, str]]:
     return out
 
 
-def _verify(text: pd.DataFrame, name: str, anchor: str | None) -> list[str]:
-    got = _checks(text, 0)
-    stored = text["check"].astype(str)
-    for i, column in enumerate(CHECKED):
-        got[column] = got[column].astype(object) == stored.str[4 * i:4 * i + 4].to_numpy(dtype=object)
-    bad = ~got.all(axis=1)
-    edited = "was changed by hand after the period was closed (closed periods are never edited; a correction " \
-             "is made by changing the inputs, and the next open period pays the difference)"
-    if bad.any():
-        row = bad.idxmax()
-        wrong = [c for c in CHECKED if not got.at[row, c]]
-        if len(wrong) == len(CHECKED):
-            return [f"{name}, row {row}: a row was removed, inserted or rewritten here; the ledger {edited}"]
-        return [f"{name}, row {row}, column {wrong[0]}: {text.at[row, wrong[0]]!r} {edited}"]
+def _seals_hold(text: pd.DataFrame, raw_rows: list[str]) -> tuple[bool, tuple | None]:
+    """The fast check: each seal is the SHA-256 of the previous seal and its period's rows as written."""
+    if len(raw_rows) != len(text):
+        return False, None
     previous, start, last = "", 0, None
     lines = text["line"].to_numpy(dtype=object)
     for position in np.flatnonzero(lines == "seal"):
-        block = text.iloc[start:position]
         row = text.index[position]
-        expected = _seal(previous, block["check"])
-        if text.at[row, "inputs"] != expected or text.at[row, "amount"] != str(len(block)):
-            return [f"{name}, row {row}: the seal of {text.at[row, 'period']} does not match its rows; the ledger "
-                    f"{edited}"]
+        expected = _seal(previous, raw_rows[start:position])
+        if text.at[row, "inputs"] != expected or text.at[row, "amount"] != str(position - start):
+            return False, None
         previous, start, last = expected, position + 1, (text.at[row, "period"], expected)
-    if start < len(text):
-        return [f"{name}, row {text.index[start]}: rows after the last seal; the ledger {edited}"]
+    return start == len(text), last
+
+
+def _verify(text: pd.DataFrame, name: str, anchor: str | None, raw_rows: list[str]) -> list[str]:
+    edited = "was changed by hand after the period was closed (closed periods are never edited; a correction " \
+             "is made by changing the inputs, and the next open period pays the difference)"
+    fine, last = _seals_hold(text, raw_rows)
+    if fine:
+        return _check_anchor(text, name, anchor, last, edited)
+    return _locate(text, name, edited)
+
+
+def _check_anchor(text, name, anchor, last, edited) -> list[str]:
     if anchor:
         period, seal = anchor.split()
         if not ((text["line"] == "seal") & (text["period"] == period) & (text["inputs"] == seal)).any():
@@ -161,14 +168,35 @@ def _verify(text: pd.DataFrame, name: str, anchor: str | None) -> list[str]:
     return []
 
 
+def _locate(text: pd.DataFrame, name: str, edited: str) -> list[str]:
+    """The slow check, once a seal does not hold: the first row whose checks differ, and the column."""
+    got = _checks(text, 0)
+    stored = text["check"].astype(str)
+    for i, column in enumerate(CHECKED):
+        got[column] = got[column].astype(object) == stored.str[4 * i:4 * i + 4].to_numpy(dtype=object)
+    bad = ~got.all(axis=1)
+    if bad.any():
+        row = bad.idxmax()
+        wrong = [c for c in CHECKED if not got.at[row, c]]
+        if len(wrong) == len(CHECKED):
+            return [f"{name}, row {row}: a row was removed, inserted or rewritten here; the ledger {edited}"]
+        return [f"{name}, row {row}, column {wrong[0]}: {text.at[row, wrong[0]]!r} {edited}"]
+    seals = text.index[text["line"] == "seal"]
+    after = text.index[-1] if len(seals) == 0 else (seals[-1] + 1 if seals[-1] < text.index[-1] else None)
+    if after is not None and len(text):
+        return [f"{name}, row {after}: rows after the last seal; the ledger {edited}"]
+    where = f", row {seals[0]}" if len(seals) else ""
+    return [f"{name}{where}: a seal does not match the rows of its period; the ledger {edited}"]
+
+
 def append_period(path, rows: pd.DataFrame, hashes: dict[str, str]) -> str:
     """Add a closed period's rows (period, rep, line, amount, inputs) with its input and seal rows;
     written to a temporary file and moved into place. Returns the anchor "PERIOD SEAL"."""
     path = Path(path)
     if path.is_file():
-        text = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        text = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", usecols=["line", "inputs"])
     else:
-        text = pd.DataFrame(columns=COLUMNS)
+        text = pd.DataFrame(columns=["line", "inputs"])
     period = str(rows["period"].iloc[0]) if len(rows) else ""
     extra = pd.DataFrame({"period": period, "rep": "", "line": [f"input {k}" for k in sorted(hashes)],
                           "amount": "", "inputs": [hashes[k] for k in sorted(hashes)]})
@@ -177,16 +205,22 @@ def append_period(path, rows: pd.DataFrame, hashes: dict[str, str]) -> str:
     new["check"] = _check_column(new, len(text))
     seals = text.index[text["line"] == "seal"] if len(text) else []
     previous = text.loc[seals[-1], "inputs"] if len(seals) else ""
-    seal = _seal(previous, new["check"])
+    body = new[COLUMNS].to_csv(index=False, header=False, lineterminator="\n")
+    seal = _seal(previous, body.split("\n")[:-1])
     seal_row = pd.DataFrame({"period": [period], "rep": [""], "line": ["seal"], "amount": [str(len(new))],
                              "inputs": [seal]})
     seal_row["check"] = _check_column(seal_row, len(text) + len(new))
-    out = pd.concat([text, new, seal_row], ignore_index=True)[COLUMNS]
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".ledger-", suffix=".csv", dir=path.parent)
     os.close(fd)
-    try:
-        out.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+    try:  # the closed periods as they are, then the new one; moved into place in one step
+        if path.is_file():
+            shutil.copyfile(path, tmp)
+        with open(tmp, "a", encoding="utf-8", newline="") as handle:
+            if not path.is_file():
+                handle.write(",".join(COLUMNS) + "\n")
+            handle.write(body)
+            handle.write(seal_row[COLUMNS].to_csv(index=False, header=False, lineterminator="\n"))
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

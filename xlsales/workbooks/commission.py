@@ -673,6 +673,9 @@ def refresh_workbook(path) -> Path:
         load_clawbacks(sources["clawbacks"]) if sources.get("clawbacks") else None,
         _credits(sources, orders, reps),
         load_relief(sources["relief"], reps) if sources.get("relief") else None)
+    ledger = name_cell(wb, "LedgerFile").value if "LedgerFile" in wb.defined_names else None
+    if ledger:  # a closed period is never recomputed; changes reaching back are paid as adjustments
+        result, _ = settle(result, period, ledger, sources, read_anchor(path))
     return write_commission_workbook(result, path, lang, sources=sources)
 
 
@@ -772,7 +775,8 @@ def commission_report(company_frames, plan: Plan, monthly_targets: pd.DataFrame,
 def summary(result: CommissionResult) -> pd.DataFrame:
     """Per rep: commission, caps, clawbacks, awards, draw and payout (one period)."""
     columns = ["rep", "region", "team", "period", "commission", "plan_cap_adj", "clawbacks", "awards",
-               "draw_topup", "draw_recovery", "payout"]
+               "draw_topup", "draw_recovery", "payout"] + (
+        ["prior_adjustments"] if "prior_adjustments" in result.payouts.columns else [])
     return result.payouts[columns].sort_values("payout", ascending=False, kind="stable").reset_index(drop=True)
 
 
