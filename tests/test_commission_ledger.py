@@ -76,7 +76,7 @@ def test_close_then_a_late_order_is_paid_as_a_prior_period_adjustment(folder):
     assert len(adj) == 1 and adj["amount"].iloc[0] == 100.00
     text = adj["description"].iloc[0]
     assert "2026-01 was paid 700.00, is now 800.00" in text and "orders.csv" in text
-    assert "achieved revenue 12,000.00 → 13,000.00" in text
+    assert "Revenue achieved 12,000.00 → 13,000.00" in text
     # closing February records the adjustment; March with unchanged inputs adjusts nothing
     assert _run(folder, "--close", "2026-02").exit_code == 0
     ledger = pd.read_csv(folder / "commission-ledger.csv", dtype=str, keep_default_na=False)

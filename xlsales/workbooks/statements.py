@@ -23,6 +23,19 @@ MONEY = "#,##0.00"
 KIND_LABELS = GLOSSARY["line_kind"]  # kind: (en, zh)
 
 
+def _figure_words(text: str, plan: Plan, zh: bool) -> str:
+    """A ledger's figure changes ("achieved revenue 7,200.00 → 7,800.00; ...") in the statement's words."""
+    words = {"achieved": ("achieved", "完成"), "quota": ("quota", "定额")}
+    keys = set(plan.measure_keys)
+    out = []
+    for part in text.split("; "):
+        figure, key, change = (part.split(" ", 2) + ["", ""])[:3]
+        name = plan.measure(key).label("zh" if zh else "en") if key in keys else key
+        word = words.get(figure, (figure, figure))[1 if zh else 0]
+        out.append(f"{name}{word} {change}" if zh else f"{name} {word} {change}")
+    return ("；" if zh else "; ").join(out)
+
+
 def _m(x) -> str:
     return f"{x:,.2f}"
 
@@ -85,7 +98,7 @@ def _sentence(row, plan: Plan, lang: str) -> str:
     if kind == "prior_period_adjustment":
         period, _, files, figures = (str(row.note).split(" | ") + ["", "", "", ""])[:4]
         files = "" if files == "-" else files
-        figures = "" if figures == "-" else figures
+        figures = "" if figures == "-" else _figure_words(figures, plan, zh)
         if zh:
             why = "；".join(x for x in (f"变更的输入：{files}" if files else "", figures) if x)
             return f"{period} 已发 {_m(row.base)}，按现有输入应为 {_m(row.rate)}，补差" + (f"（{why}）" if why else "")
