@@ -1,4 +1,20 @@
-"""The one error type users see."""
+"""The error types users see, and the exit codes of the command line.
+
+Exit codes (documented in the README):
+
+- 0  everything was written
+- 1  ``xlsales build`` only: some outputs failed (each is listed); nothing was moved into place
+- 2  bad input: a file, row and column, a setting or an Excel argument is wrong; nothing was written
+- 3  the environment failed: disk full, no permission, a read-only folder, LibreOffice missing;
+     nothing was written (any earlier good file is left as it was)
+- 4  an internal error in xlsales (a bug): a one-line message, no traceback (set XLSALES_DEBUG=1 for it)
+"""
+
+EXIT_OK = 0
+EXIT_PARTIAL = 1
+EXIT_INPUT = 2
+EXIT_ENVIRONMENT = 3
+EXIT_INTERNAL = 4
 
 
 class InputError(ValueError):
@@ -11,3 +27,7 @@ class InputFileError(InputError):
     def __init__(self, problems):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class EnvironmentFailure(RuntimeError):
+    """The machine, not the input, stopped the work: disk full, permission denied, a tool missing."""
