@@ -16,7 +16,6 @@ import copy
 import os
 import re
 import tempfile
-import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -30,9 +29,13 @@ from openpyxl.utils import get_column_letter, quote_sheetname, range_boundaries
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import TableColumn
 
+from xlsales.workbooks import stream
+
 VALUE, FORMULA, INPUT = "value", "formula", "input"
 # Text that Excel would read as a formula, written as plain text instead.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Tables with at least this many rows are streamed as sheet XML at save time instead of openpyxl cells.
+STREAM_ROWS = 20
 
 
 @dataclass(frozen=True)
@@ -199,19 +202,24 @@ def _copy_style(source, target) -> None:
 
 
 def write_table(wb, name: str, fields, frame: pd.DataFrame, lang: str = "en", key=None,
-                formula_ranges=None) -> None:
+                formula_ranges=None, cached: dict | None = None) -> None:
     """Fill table ``name`` with ``frame`` (columns = field keys), keeping what the user wrote.
 
     ``key``: field keys that identify a row; the user's own columns and INPUT fields are carried
     over from the existing rows with the same key. Fields missing from the table (the user deleted
     the column) are skipped. ``formula_ranges`` maps (table, key) → (sheet ref, letter, top, bottom)
-    for placeholders that point at other tables; see ``table_ranges``.
+    for placeholders that point at other tables; see ``table_ranges``. ``cached``: for formula fields,
+    the values Python computed (one per frame row), written as the formulas' cached results.
+
+    Tables of ``STREAM_ROWS`` rows or more are not built as openpyxl cells: their rows are streamed
+    into the sheet's XML at save time (``xlsales.workbooks.stream``).
     """
     ws, table = find_table(wb, name)
     min_col, min_row, max_col, max_row, headers = _table_geometry(ws, table)
     columns = _field_columns(fields, headers, min_col)
     kept = _kept_cells(ws, table, fields, columns, key) if key else {}
     n = max(len(frame), 1)
+    streamed = len(frame) >= STREAM_ROWS
     for r in range(min_row + 1 + n, max_row + 1):      # rows the table no longer has
         for c in range(min_col, max_col + 1):
             ws.cell(r, c).value = None
@@ -224,9 +232,16 @@ def write_table(wb, name: str, fields, frame: pd.DataFrame, lang: str = "en", ke
     by_column = {col: key_ for key_, col in columns.items()}
     by_field = {f.key: f for f in fields}
     keys = [tuple(_plain(v) for v in row) for row in frame[list(key)].itertuples(index=False)] if key else []
+    styles = {col: _column_style(ws.cell(min_row + 1, col), by_field.get(by_column.get(col)))
+              for col in range(min_col, max_col + 1)}
+    block = stream.Block(min_row + 1, n) if streamed else None
     for offset, col in enumerate(range(min_col, max_col + 1)):
         field = by_field.get(by_column.get(col))
-        style = _column_style(ws.cell(min_row + 1, col), field)
+        style = styles[col]
+        if streamed:
+            block.columns.append(_stream_column(wb, min_row + 1, col, style, field, frame, columns, ranges, kept, keys,
+                                                headers[offset], key, cached))
+            continue
         if field is not None and field.kind == FORMULA:
             pattern = compile_formula(field.formula, columns, ranges)
             cells = [_Expanded(pattern.format(min_row + 1 + i)) for i in range(len(frame))]
@@ -255,10 +270,33 @@ def write_table(wb, name: str, fields, frame: pd.DataFrame, lang: str = "en", ke
                     cell.data_type = "s"
             elif value is not None:
                 set_cell(cell, value)
+    if streamed:
+        stream.add_block(ws, block)
     table.ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{min_row + n}"
     _sync_table_columns(ws, table, min_col, max_col, min_row)
     if table.autoFilter is not None:
         table.autoFilter.ref = table.ref
+
+
+def _stream_column(wb, top, col, style, field, frame, columns, ranges, kept, keys, header, key, cached):
+    """One column of a streamed table: a shared formula, the frame's values, or the user's kept cells."""
+    style_id = wb._cell_styles.add(style) if style is not None and any(style) else 0
+    if field is not None and field.kind == FORMULA:
+        values = (cached or {}).get(field.key)
+        return stream.Column(col, style_id, formula=compile_formula(field.formula, columns, ranges),
+                             cached=None if values is None else stream.column_values(pd.Series(values)))
+    if field is not None and field.key in frame.columns:
+        series = frame[field.key]
+        if series.dtype == object and any(isinstance(v, Formula) for v in series):
+            values = [stream.Expanded("=" + expand_formula(v, top + i, columns, ranges)) if isinstance(v, Formula)
+                      else _plain(v) for i, v in enumerate(series.tolist())]
+        else:
+            values = stream.column_values(series)
+        return stream.Column(col, style_id, values=values)
+    if key and (field is None or field.kind == INPUT):
+        label = field.key if field is not None else header
+        return stream.Column(col, style_id, values=[stream._serial(kept.get((k, label))) for k in keys])
+    return stream.Column(col, style_id, values=None)
 
 
 def _column_style(template_cell, field):
@@ -371,8 +409,7 @@ def save_atomic(wb, path, stamp: datetime | None = None) -> Path:
     handle, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
     os.close(handle)
     try:
-        wb.save(tmp)
-        _normalise_zip(tmp, stamp)
+        stream.save(wb, tmp, stamp, fix_part=_fix_part)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -380,22 +417,9 @@ def save_atomic(wb, path, stamp: datetime | None = None) -> Path:
     return path
 
 
-_CORE_DATES = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
-
-
-def _normalise_zip(path, stamp: datetime | None) -> None:
-    """Rewrite the package with fixed entry dates (and document dates, when ``stamp`` is given)."""
-    with zipfile.ZipFile(path) as source:
-        entries = [(info, source.read(info.filename)) for info in source.infolist()]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for info, data in entries:
-            if stamp is not None and info.filename == "docProps/core.xml":
-                text = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-                data = _CORE_DATES.sub(lambda m: m.group(1) + text + m.group(3), data)
-            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = info.external_attr
-            target.writestr(fixed, data)
+def _fix_part(name: str, data: bytes) -> bytes:
+    """A package part as it goes into the zip, for fixes openpyxl does not make itself."""
+    return data
 
 
 # ---------------------------------------------------------------------------------------------
