@@ -231,7 +231,7 @@ def write_table(wb, name: str, fields, frame: pd.DataFrame, lang: str = "en", ke
     ranges.update(_ranges_of(ws, name, columns, min_row, n))
     by_column = {col: key_ for key_, col in columns.items()}
     by_field = {f.key: f for f in fields}
-    keys = [tuple(_plain(v) for v in row) for row in frame[list(key)].itertuples(index=False)] if key else []
+    keys = _row_keys(frame, key) if key and (kept or not streamed) else []
     styles = {col: _column_style(ws.cell(min_row + 1, col), by_field.get(by_column.get(col)))
               for col in range(min_col, max_col + 1)}
     block = stream.Block(min_row + 1, n) if streamed else None
@@ -284,19 +284,22 @@ def _stream_column(wb, top, col, style, field, frame, columns, ranges, kept, key
     if field is not None and field.kind == FORMULA:
         values = (cached or {}).get(field.key)
         return stream.Column(col, style_id, formula=compile_formula(field.formula, columns, ranges),
-                             cached=None if values is None else stream.column_values(pd.Series(values)))
+                             cached=None if values is None else stream.cached_results(values))
     if field is not None and field.key in frame.columns:
         series = frame[field.key]
         if series.dtype == object and any(isinstance(v, Formula) for v in series):
-            values = [stream.Expanded("=" + expand_formula(v, top + i, columns, ranges)) if isinstance(v, Formula)
+            series = [stream.Expanded("=" + expand_formula(v, top + i, columns, ranges)) if isinstance(v, Formula)
                       else _plain(v) for i, v in enumerate(series.tolist())]
-        else:
-            values = stream.column_values(series)
-        return stream.Column(col, style_id, values=values)
-    if key and (field is None or field.kind == INPUT):
+        return stream.Column(col, style_id, values=stream.cell_tails(series, style_id))
+    if key and kept and (field is None or field.kind == INPUT):
         label = field.key if field is not None else header
-        return stream.Column(col, style_id, values=[stream._serial(kept.get((k, label))) for k in keys])
-    return stream.Column(col, style_id, values=None)
+        return stream.Column(col, style_id, values=stream.cell_tails([kept.get((k, label)) for k in keys], style_id))
+    return stream.Column(col, style_id, values=stream.cell_tails([None] * len(frame), style_id) if style_id else None)
+
+
+def _row_keys(frame: pd.DataFrame, key) -> list[tuple]:
+    """Each frame row's key as a tuple of plain values (as ``_kept_cells`` reads them back)."""
+    return list(zip(*(_column_values(frame[k]) for k in key)))
 
 
 def _column_style(template_cell, field):

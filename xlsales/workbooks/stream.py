@@ -40,11 +40,13 @@ class Expanded(str):
 
 @dataclass
 class Column:
+    """One column of a block. ``values``: each row's cell after its reference (see ``cell_tails``);
+    ``formula``: a compiled pattern ('{0}' is the row) and ``cached`` its results as (type, <v>) pairs."""
     col: int
     style: int                      # index into the workbook's cell styles (0: none)
-    values: list | None = None      # plain Python values (None: blank), or
-    formula: str | None = None      # a compiled pattern, '{0}' standing for the row number
-    cached: list | None = None      # the formula's value per row, computed in Python
+    values: list | None = None
+    formula: str | None = None
+    cached: list | None = None
 
 
 @dataclass
@@ -144,41 +146,81 @@ def _cached(v) -> tuple[str, str]:
     return ' t="str"', f"<v>{_escape(str(v))}</v>"
 
 
-def column_values(series: pd.Series) -> list:
-    """A frame column as plain Python values for ``Column.values``; dates become Excel serials."""
+def _texts(series: pd.Series) -> list:
+    """A frame column as the text of each cell's <v> (numbers, dates as serials), or plain values."""
     if pd.api.types.is_datetime64_any_dtype(series):
-        days = (series.dt.tz_localize(None) if series.dt.tz is not None else series)
+        days = series.dt.tz_localize(None) if series.dt.tz is not None else series
         serial = ((days - pd.Timestamp(WINDOWS_EPOCH)) / pd.Timedelta(days=1)).to_numpy(dtype=float, na_value=np.nan)
         serial = np.where((serial > 0) & (serial < 61), serial - 1, serial)
-        return [None if v != v else v for v in serial.tolist()]
-    if pd.api.types.is_float_dtype(series):
-        return [None if v != v else v for v in series.tolist()]
-    if pd.api.types.is_bool_dtype(series) or pd.api.types.is_integer_dtype(series):
-        return [None if v is pd.NA else v for v in series.astype(object).tolist()]
+        return _float_texts(serial)
+    if pd.api.types.is_bool_dtype(series) and not series.isna().any():
+        return [True if v else False for v in series.tolist()]
+    if pd.api.types.is_float_dtype(series) or (pd.api.types.is_integer_dtype(series) and series.isna().any()):
+        return _float_texts(series.to_numpy(dtype=float, na_value=np.nan))
+    if pd.api.types.is_integer_dtype(series):
+        return [_Number(v) for v in map(str, series.tolist())]
     return [None if (v is None or v is pd.NA or v is pd.NaT or (type(v) is float and v != v)) else _serial(v)
             for v in series.tolist()]
 
 
+class _Number(str):
+    """The text of a number, ready for <v>."""
+
+
+def _float_texts(values: np.ndarray) -> list:
+    finite = np.isfinite(values)
+    whole = finite & (values == np.round(values)) & (np.abs(values) < 1e15)
+    if whole.all():
+        return [_Number(v) for v in map(str, values.astype(np.int64).tolist())]
+    out = [None] * len(values)
+    for i, v in zip(np.flatnonzero(finite).tolist(), values[finite].tolist()):
+        out[i] = _Number(str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v))
+    return out
+
+
+def cell_tails(series: pd.Series | list, style: int) -> list[str]:
+    """What follows ``<c r="A1"`` for each value: style, type, value and the closing tag."""
+    s = f' s="{style}"' if style else ""
+    values = _texts(series) if isinstance(series, pd.Series) else [_serial(v) for v in series]
+    number, blank = s + "><v>{}</v></c>", s + "/>"
+    out = []
+    for v in values:
+        t = type(v)
+        if t is _Number:
+            out.append(number.format(v))
+        elif v is None:
+            out.append(blank)
+        elif t is str:
+            out.append(f'{s} t="inlineStr"><is><t xml:space="preserve">{_escape(v)}</t></is></c>')
+        elif t is Expanded:
+            out.append(f"{s}><f>{_escape(v[1:])}</f></c>")
+        else:
+            out.append(_value_cell("", s, v)[len('<c r=""'):] or blank)
+    return out
+
+
+def cached_results(series) -> list[tuple[str, str]]:
+    """A formula column's cached results as (type attribute, <v> element) per row."""
+    values = _texts(pd.Series(series).reset_index(drop=True))
+    return [("", f"<v>{v}</v>") if type(v) is _Number else _cached(v) if v is not None else (' t="str"', "<v></v>")
+            for v in values]
+
+
 def _column_cells(column: Column, letter: str, start: int, stop: int, first: int, last: int, si: int) -> list[str]:
     """The cell XML of rows start..stop-1 of one column."""
-    s = f' s="{column.style}"' if column.style else ""
     rows = range(start, stop)
     if column.formula is None:
-        values = column.values[start - first:stop - first] if column.values is not None else [None] * len(rows)
-        return [_value_cell(f"{letter}{r}", s, v) for r, v in zip(rows, values)]
-    cached = column.cached[start - first:stop - first] if column.cached is not None else [None] * len(rows)
-    cells = []
-    for r, v in zip(rows, cached):
-        t, value = _cached(v)
-        if r == first:
-            text = _escape(column.formula.format(first)[1:])
-            if first == last:
-                cells.append(f'<c r="{letter}{r}"{s}{t}><f>{text}</f>{value}</c>')
-            else:
-                cells.append(f'<c r="{letter}{r}"{s}{t}><f t="shared" ref="{letter}{first}:{letter}{last}" '
-                             f'si="{si}">{text}</f>{value}</c>')
-        else:
-            cells.append(f'<c r="{letter}{r}"{s}{t}><f t="shared" si="{si}"/>{value}</c>')
+        if column.values is None:
+            return [""] * len(rows)
+        return [f'<c r="{letter}{r}"{tail}' for r, tail in zip(rows, column.values[start - first:stop - first])]
+    s = f' s="{column.style}"' if column.style else ""
+    cached = column.cached[start - first:stop - first] if column.cached is not None else [("", "")] * len(rows)
+    cells = [f'<c r="{letter}{r}"{s}{t}><f t="shared" si="{si}"/>{v}</c>' for r, (t, v) in zip(rows, cached)]
+    if start == first:
+        t, v = cached[0]
+        text = _escape(column.formula.format(first)[1:])
+        shared = f' t="shared" ref="{letter}{first}:{letter}{last}" si="{si}"' if last > first else ""
+        cells[0] = f'<c r="{letter}{first}"{s}{t}><f{shared}>{text}</f>{v}</c>'
     return cells
 
 
