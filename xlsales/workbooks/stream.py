@@ -6,8 +6,9 @@ over as columns (``Block``); at save time openpyxl writes everything else of the
 sheets, the tables' definitions, defined names, charts, conditional formats, the user's own cells) and
 this module splices the rows into the sheet's ``<sheetData>``, chunk by chunk, straight into the zip:
 
-- a formula column is one shared formula (written once, ``<f t="shared" si=…/>`` on the other rows),
-  with the value Python computed as its cached result when the binder has one;
+- a formula column is one compiled pattern, formatted with each row's number, with the value Python
+  computed as its cached result when the binder has one (not a shared formula: LibreOffice recalculates
+  shared formulas on load whatever their cached results, and uses the cached result of a plain one);
 - styles are indexes into the workbook's style table (one per column, the template row's style);
 - text is always an inline string, so text starting with = + - @ tab or CR can never become a formula;
 - zip entries get a fixed date as they are written (one compression pass, no rewrite afterwards).
@@ -206,7 +207,7 @@ def cached_results(series) -> list[tuple[str, str]]:
             for v in values]
 
 
-def _column_cells(column: Column, letter: str, start: int, stop: int, first: int, last: int, si: int) -> list[str]:
+def _column_cells(column: Column, letter: str, start: int, stop: int, first: int) -> list[str]:
     """The cell XML of rows start..stop-1 of one column."""
     rows = range(start, stop)
     if column.formula is None:
@@ -215,13 +216,8 @@ def _column_cells(column: Column, letter: str, start: int, stop: int, first: int
         return [f'<c r="{letter}{r}"{tail}' for r, tail in zip(rows, column.values[start - first:stop - first])]
     s = f' s="{column.style}"' if column.style else ""
     cached = column.cached[start - first:stop - first] if column.cached is not None else [("", "")] * len(rows)
-    cells = [f'<c r="{letter}{r}"{s}{t}><f t="shared" si="{si}"/>{v}</c>' for r, (t, v) in zip(rows, cached)]
-    if start == first:
-        t, v = cached[0]
-        text = _escape(column.formula.format(first)[1:])
-        shared = f' t="shared" ref="{letter}{first}:{letter}{last}" si="{si}"' if last > first else ""
-        cells[0] = f'<c r="{letter}{first}"{s}{t}><f{shared}>{text}</f>{v}</c>'
-    return cells
+    pattern = _escape(column.formula[1:])
+    return [f'<c r="{letter}{r}"{s}{t}><f>{pattern.format(r)}</f>{v}</c>' for r, (t, v) in zip(rows, cached)]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -278,14 +274,13 @@ def _sheet_pieces(xml: str, mine: list[Block]):
     for r in sorted(k for k in theirs if k < top):
         yield _row(r, theirs[r][0], [x for _, x in theirs[r][1]])
     letters = {id(c): get_column_letter(c.col) for b in mine for c in b.columns}
-    shared = {id(c): i for i, c in enumerate(c for b in mine for c in b.columns if c.formula is not None)}
     for start in range(top, bottom + 1, CHUNK_ROWS):
         stop = min(start + CHUNK_ROWS, bottom + 1)
         active = [b for b in mine if b.first < stop and b.last >= start]
         parts = []
         for b in active:
             a, z = max(start, b.first), min(stop, b.last + 1)
-            cells = [_column_cells(c, letters[id(c)], a, z, b.first, b.last, shared.get(id(c), 0))
+            cells = [_column_cells(c, letters[id(c)], a, z, b.first)
                      for c in sorted(b.columns, key=lambda c: c.col)]
             parts.append((b, a, z, cells))
         simple = len(parts) == 1 and parts[0][1] == start and parts[0][2] == stop and \
