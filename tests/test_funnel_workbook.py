@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import zipfile
 
 import numpy as np
 import openpyxl
@@ -337,3 +338,32 @@ def test_refresh_from_the_recorded_input_files(tmp_path):
     open_now = int(values["Summary"][name_cell(values, "OpenDeals").coordinate].value)
     assert open_now == int(opps["status"].eq("open").sum())
     assert before.startswith("=")       # headline figures are formulas, not values
+
+
+def _cell_value(v):
+    return None if v is None or v == "" else v
+
+
+def test_cached_results_are_what_libreoffice_computes(built):
+    """Every formula carries Python's value as its cached result, and LibreOffice computes the same."""
+    _, path, recalculated = built
+    cached = openpyxl.load_workbook(path, data_only=True)
+    formulas = openpyxl.load_workbook(path)
+    compared = 0
+    for ws in formulas.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type != "f":
+                    continue
+                mine = _cell_value(cached[ws.title][cell.coordinate].value)
+                theirs = _cell_value(recalculated[ws.title][cell.coordinate].value)
+                where = f"{ws.title}!{cell.coordinate} {cell.value}"
+                if isinstance(theirs, (int, float)) and not isinstance(theirs, bool):
+                    assert isinstance(mine, (int, float)), f"{where}: cached {mine!r}, LibreOffice {theirs!r}"
+                    assert mine == pytest.approx(theirs, rel=1e-9, abs=1e-6), where
+                else:
+                    assert mine == theirs, f"{where}: cached {mine!r}, LibreOffice {theirs!r}"
+                compared += 1
+    assert compared > 1000
+    with zipfile.ZipFile(path) as z:        # so nothing asks Excel or LibreOffice to recalculate it all on load
+        assert 'fullCalcOnLoad="0"' in z.read("xl/workbook.xml").decode()

@@ -36,6 +36,7 @@ VALUE, FORMULA, INPUT = "value", "formula", "input"
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Tables with at least this many rows are streamed as sheet XML at save time instead of openpyxl cells.
 STREAM_ROWS = 20
+MAX_ROWS = 1_048_576
 
 
 @dataclass(frozen=True)
@@ -211,15 +212,18 @@ def write_table(wb, name: str, fields, frame: pd.DataFrame, lang: str = "en", ke
     for placeholders that point at other tables; see ``table_ranges``. ``cached``: for formula fields,
     the values Python computed (one per frame row), written as the formulas' cached results.
 
-    Tables of ``STREAM_ROWS`` rows or more are not built as openpyxl cells: their rows are streamed
-    into the sheet's XML at save time (``xlsales.workbooks.stream``).
+    Tables of ``STREAM_ROWS`` rows or more, and tables given ``cached``, are not built as openpyxl cells:
+    their rows are streamed into the sheet's XML at save time (``xlsales.workbooks.stream``).
     """
     ws, table = find_table(wb, name)
     min_col, min_row, max_col, max_row, headers = _table_geometry(ws, table)
     columns = _field_columns(fields, headers, min_col)
     kept = _kept_cells(ws, table, fields, columns, key) if key else {}
     n = max(len(frame), 1)
-    streamed = len(frame) >= STREAM_ROWS
+    if min_row + n > MAX_ROWS:
+        raise WorkbookError(f"table {name!r} would need {n:,} rows below row {min_row}, more than a sheet holds "
+                            f"({MAX_ROWS:,} rows in Excel)")
+    streamed = len(frame) >= STREAM_ROWS or bool(cached)        # openpyxl cannot write cached results
     for r in range(min_row + 1 + n, max_row + 1):      # rows the table no longer has
         for c in range(min_col, max_col + 1):
             ws.cell(r, c).value = None
@@ -284,17 +288,34 @@ def _stream_column(wb, top, col, style, field, frame, columns, ranges, kept, key
     if field is not None and field.kind == FORMULA:
         values = (cached or {}).get(field.key)
         return stream.Column(col, style_id, formula=compile_formula(field.formula, columns, ranges),
-                             cached=None if values is None else stream.cached_results(values))
+                             cached=None if values is None else pd.Series(values).reset_index(drop=True))
     if field is not None and field.key in frame.columns:
         series = frame[field.key]
         if series.dtype == object and any(isinstance(v, Formula) for v in series):
             series = [stream.Expanded("=" + expand_formula(v, top + i, columns, ranges)) if isinstance(v, Formula)
                       else _plain(v) for i, v in enumerate(series.tolist())]
-        return stream.Column(col, style_id, values=stream.cell_tails(series, style_id))
+        return stream.Column(col, style_id, values=series)
     if key and kept and (field is None or field.kind == INPUT):
         label = field.key if field is not None else header
-        return stream.Column(col, style_id, values=stream.cell_tails([kept.get((k, label)) for k in keys], style_id))
-    return stream.Column(col, style_id, values=stream.cell_tails([None] * len(frame), style_id) if style_id else None)
+        return stream.Column(col, style_id, values=[kept.get((k, label)) for k in keys])
+    return stream.Column(col, style_id)
+
+
+def add_columns(wb, name: str, fields, keys, lang: str = "en") -> None:
+    """Give table ``name`` the columns of ``keys`` it lacks (e.g. a workbook made before they existed), at its
+    right edge; for columns the formulas need, which the binder otherwise skips when a user deletes them."""
+    ws, table = find_table(wb, name)
+    min_col, min_row, max_col, max_row, headers = _table_geometry(ws, table)
+    have = _field_columns(fields, headers, min_col)
+    missing = [f for f in fields if f.key in keys and f.key not in have]
+    for f in missing:
+        max_col += 1
+        ws.cell(min_row, max_col).value = f.label(lang)
+        if f.number_format:
+            ws.cell(min_row + 1, max_col).number_format = f.number_format
+    if missing:
+        table.ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{max_row}"
+        _sync_table_columns(ws, table, min_col, max_col, min_row)
 
 
 def _row_keys(frame: pd.DataFrame, key) -> list[tuple]:
@@ -368,6 +389,16 @@ def _sync_table_columns(ws, table, min_col, max_col, header_row):
         names.append(header)
     table.tableColumns = [TableColumn(id=i + 1, name=n) for i, n in enumerate(names)]
     table.autoFilter = table.autoFilter
+
+
+def set_formula(cell, formula: str, cached=None) -> None:
+    """Put ``formula`` (with its '=') in ``cell`` with ``cached``, Python's value of it, as its cached result
+    (openpyxl writes none, so the cell is written at save time, with its style)."""
+    ws = cell.parent
+    style = ws.parent._cell_styles.add(cell._style) if cell.has_style else 0
+    pattern = formula.replace("{", "{{").replace("}", "}}")
+    stream.add_block(ws, stream.Block(cell.row, 1, [stream.Column(
+        cell.column, style, formula=pattern, cached=pd.Series([cached], dtype=object))]))
 
 
 def name_cell(wb, name: str):

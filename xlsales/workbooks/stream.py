@@ -41,13 +41,14 @@ class Expanded(str):
 
 @dataclass
 class Column:
-    """One column of a block. ``values``: each row's cell after its reference (see ``cell_tails``);
-    ``formula``: a compiled pattern ('{0}' is the row) and ``cached`` its results as (type, <v>) pairs."""
+    """One column of a block: ``values`` (a frame column or a list, None for blank cells), or ``formula``,
+    a compiled pattern ('{0}' is the row) with ``cached``, Python's result on each row. The cells are
+    rendered chunk by chunk at save time, so memory holds the frame and one chunk of XML, never all cells."""
     col: int
     style: int                      # index into the workbook's cell styles (0: none)
-    values: list | None = None
+    values: pd.Series | list | None = None
     formula: str | None = None
-    cached: list | None = None
+    cached: pd.Series | None = None
 
 
 @dataclass
@@ -147,49 +148,45 @@ def _cached(v) -> tuple[str, str]:
     return ' t="str"', f"<v>{_escape(str(v))}</v>"
 
 
-def _texts(series: pd.Series) -> list:
-    """A frame column as the text of each cell's <v> (numbers, dates as serials), or plain values."""
+def _texts(series) -> tuple[list, bool]:
+    """(values, numeric): for a numeric or date column the text of each cell's <v> (None: blank), dates
+    as Excel serials; otherwise the plain values."""
+    if not isinstance(series, pd.Series):
+        return [_serial(v) for v in series], False
     if pd.api.types.is_datetime64_any_dtype(series):
         days = series.dt.tz_localize(None) if series.dt.tz is not None else series
         serial = ((days - pd.Timestamp(WINDOWS_EPOCH)) / pd.Timedelta(days=1)).to_numpy(dtype=float, na_value=np.nan)
-        serial = np.where((serial > 0) & (serial < 61), serial - 1, serial)
-        return _float_texts(serial)
+        return _number_texts(np.where((serial > 0) & (serial < 61), serial - 1, serial)), True
     if pd.api.types.is_bool_dtype(series) and not series.isna().any():
-        return [True if v else False for v in series.tolist()]
-    if pd.api.types.is_float_dtype(series) or (pd.api.types.is_integer_dtype(series) and series.isna().any()):
-        return _float_texts(series.to_numpy(dtype=float, na_value=np.nan))
-    if pd.api.types.is_integer_dtype(series):
-        return [_Number(v) for v in map(str, series.tolist())]
+        return [True if v else False for v in series.tolist()], False
+    if pd.api.types.is_float_dtype(series) or pd.api.types.is_integer_dtype(series):
+        return _number_texts(series.to_numpy(dtype=float, na_value=np.nan)), True
     return [None if (v is None or v is pd.NA or v is pd.NaT or (type(v) is float and v != v)) else _serial(v)
-            for v in series.tolist()]
+            for v in series.tolist()], False
 
 
-class _Number(str):
-    """The text of a number, ready for <v>."""
-
-
-def _float_texts(values: np.ndarray) -> list:
+def _number_texts(values: np.ndarray) -> list:
     finite = np.isfinite(values)
-    whole = finite & (values == np.round(values)) & (np.abs(values) < 1e15)
-    if whole.all():
-        return [_Number(v) for v in map(str, values.astype(np.int64).tolist())]
-    out = [None] * len(values)
-    for i, v in zip(np.flatnonzero(finite).tolist(), values[finite].tolist()):
-        out[i] = _Number(str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v))
-    return out
+    if finite.all() and (values == np.round(values)).all() and (np.abs(values) < 1e15).all():
+        return list(map(str, values.astype(np.int64).tolist()))
+    texts = list(map(repr, values.tolist()))
+    for i in np.flatnonzero(~finite).tolist():
+        texts[i] = None
+    return texts
 
 
 def cell_tails(series: pd.Series | list, style: int) -> list[str]:
     """What follows ``<c r="A1"`` for each value: style, type, value and the closing tag."""
     s = f' s="{style}"' if style else ""
-    values = _texts(series) if isinstance(series, pd.Series) else [_serial(v) for v in series]
-    number, blank = s + "><v>{}</v></c>", s + "/>"
+    values, numeric = _texts(series)
+    blank = s + "/>"
+    if numeric:
+        before, after = s + "><v>", "</v></c>"
+        return [before + v + after if v is not None else blank for v in values]
     out = []
     for v in values:
         t = type(v)
-        if t is _Number:
-            out.append(number.format(v))
-        elif v is None:
+        if v is None:
             out.append(blank)
         elif t is str:
             out.append(f'{s} t="inlineStr"><is><t xml:space="preserve">{_escape(v)}</t></is></c>')
@@ -202,9 +199,14 @@ def cell_tails(series: pd.Series | list, style: int) -> list[str]:
 
 def cached_results(series) -> list[tuple[str, str]]:
     """A formula column's cached results as (type attribute, <v> element) per row."""
-    values = _texts(pd.Series(series).reset_index(drop=True))
-    return [("", f"<v>{v}</v>") if type(v) is _Number else _cached(v) if v is not None else (' t="str"', "<v></v>")
-            for v in values]
+    values, numeric = _texts(series)
+    if numeric:
+        return [("", "<v>" + v + "</v>") if v is not None else (' t="str"', "<v></v>") for v in values]
+    return [_cached(v) if v is not None else (' t="str"', "<v></v>") for v in values]
+
+
+def _slice(values, a: int, b: int):
+    return values.iloc[a:b] if isinstance(values, pd.Series) else values[a:b]
 
 
 def _column_cells(column: Column, letter: str, start: int, stop: int, first: int) -> list[str]:
@@ -212,10 +214,12 @@ def _column_cells(column: Column, letter: str, start: int, stop: int, first: int
     rows = range(start, stop)
     if column.formula is None:
         if column.values is None:
-            return [""] * len(rows)
-        return [f'<c r="{letter}{r}"{tail}' for r, tail in zip(rows, column.values[start - first:stop - first])]
+            return [f'<c r="{letter}{r}" s="{column.style}"/>' for r in rows] if column.style else [""] * len(rows)
+        tails = cell_tails(_slice(column.values, start - first, stop - first), column.style)
+        return [f'<c r="{letter}{r}"{tail}' for r, tail in zip(rows, tails)]
     s = f' s="{column.style}"' if column.style else ""
-    cached = column.cached[start - first:stop - first] if column.cached is not None else [("", "")] * len(rows)
+    cached = (cached_results(_slice(column.cached, start - first, stop - first)) if column.cached is not None
+              else [("", "")] * len(rows))
     pattern = _escape(column.formula[1:])
     return [f'<c r="{letter}{r}"{s}{t}><f>{pattern.format(r)}</f>{v}</c>' for r, (t, v) in zip(rows, cached)]
 
@@ -267,6 +271,10 @@ def _sheet_pieces(xml: str, mine: list[Block]):
     head, tail = xml[:match.start()], xml[match.end():]
     head = _DIMENSION.sub(lambda m: f'<dimension ref="{_dimension(m.group(1), mine)}"/>', head, count=1)
     theirs = _openpyxl_rows(match.group(1) or "")
+    for b in mine:                      # a cell openpyxl made after the block took it over is the block's
+        cols = {c.col for c in b.columns}
+        for r in [r for r in theirs if b.first <= r <= b.last]:
+            theirs[r] = (theirs[r][0], [(c, x) for c, x in theirs[r][1] if c not in cols])
     yield head + "<sheetData>"
     mine = sorted(mine, key=lambda b: (b.first, b.min_col))
     top = min(b.first for b in mine)
@@ -353,10 +361,32 @@ class _Package(zipfile.ZipFile):
                 out.write(piece.encode("utf-8"))
 
 
+EXCEL_CALC_ID = 191029      # the calculation engine of Excel 2019 / 365: a lower one makes Excel recalculate all
+
+
+def all_cached(workbook) -> bool:
+    """Every formula of the workbook carries its cached result (openpyxl's own formula cells never do)."""
+    for ws in workbook.worksheets:
+        if any(c.formula is not None and c.cached is None for b in blocks(ws) for c in b.columns):
+            return False
+        if any(cell.data_type == "f" for cell in ws._cells.values()):
+            return False
+    return True
+
+
 def save(workbook, path, stamp: datetime | None = None, fix_part=None) -> None:
-    """Write ``workbook`` to ``path``: openpyxl's parts, the blocks streamed in, fixed zip dates."""
+    """Write ``workbook`` to ``path``: openpyxl's parts, the blocks streamed in, fixed zip dates.
+
+    When every formula has its cached result, the workbook no longer asks for a full recalculation on
+    load, so Excel and LibreOffice show it at once (editing an input still recalculates what depends on it).
+    """
     if workbook.write_only and not workbook.worksheets:
         workbook.create_sheet()
+    if all_cached(workbook):
+        workbook.calculation.fullCalcOnLoad = False
+        workbook.calculation.calcId = EXCEL_CALC_ID
+    else:
+        workbook.calculation.fullCalcOnLoad = True
     workbook.properties.modified = datetime.now().replace(microsecond=0)
     archive = _Package(path, workbook, stamp, fix_part)
     try:
