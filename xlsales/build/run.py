@@ -29,6 +29,11 @@ from pathlib import Path
 
 import pandas as pd
 
+try:
+    import resource
+except ImportError:          # Windows: no peak-memory figures
+    resource = None
+
 from xlsales.build.config import BuildConfig
 from xlsales.errors import InputError, InputFileError
 from xlsales.memos import suite
@@ -63,6 +68,8 @@ class TaskResult:
     paths: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    worker: int = 0                 # the process that ran it
+    peak_mb: float = 0.0            # its peak resident memory after the task (ru_maxrss)
 
 
 @dataclass
@@ -72,6 +79,7 @@ class BuildReport:
     tasks: int
     manifest: Path | None = None
     timings: list[tuple[str, str, float]] = field(default_factory=list)   # (kind, name, seconds) per task
+    workers: dict[int, float] = field(default_factory=dict)   # peak resident MB of each process that ran tasks
     skipped: list[str] = field(default_factory=list)   # outputs the config asks for but the inputs cannot give
 
     @property
@@ -295,6 +303,8 @@ def run_task(task: Task) -> TaskResult:
     except Exception as error:  # noqa: BLE001 - a task's failure is reported, the build goes on
         result.errors.append(f"{task.kind} {task.name}: {type(error).__name__}: {error}")
     result.seconds = time.perf_counter() - started
+    result.worker = os.getpid()
+    result.peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 if resource else 0.0
     return result
 
 
@@ -420,7 +430,10 @@ def _run(shared: Shared, jobs: int, shard: tuple[int, int], progress: bool | Non
     errors = sorted(e for r in results for e in r.errors)
     manifest = _manifest(shared.out, paths, shard) if paths else None
     timings = [(r.task.kind, r.task.name, r.seconds) for r in results]
-    return BuildReport(paths, errors, len(tasks), manifest, timings, skipped_outputs(shared))
+    workers: dict[int, float] = {}
+    for r in results:
+        workers[r.worker] = max(workers.get(r.worker, 0.0), r.peak_mb)
+    return BuildReport(paths, errors, len(tasks), manifest, timings, workers, skipped_outputs(shared))
 
 
 def _heaviest_first(tasks: list[Task]) -> list[Task]:
