@@ -30,7 +30,6 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from xlsales.errors import InputFileError
@@ -110,13 +109,9 @@ class BuildConfig(_Strict):
 
 def load_config(path) -> BuildConfig:
     """Read and check a build config; every problem is reported as 'FILE: key: what is wrong'."""
+    from xlsales.io.yamlfile import load_yaml
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise InputFileError([f"{path.name}: file not found ({path})"]) from None
-    except yaml.YAMLError as error:
-        raise InputFileError([f"{path.name}: not valid YAML ({str(error).splitlines()[0]})"]) from None
+    data = load_yaml(path, "build config")
     if not isinstance(data, dict):
         raise InputFileError([f"{path.name}: expected keys such as inputs and outputs at the top"])
     try:

@@ -180,6 +180,7 @@ def prepare(config: BuildConfig) -> Shared:
     settings = {"measures": tuple(MeasurePlan(m, round_to=DEFAULT_ROUND_TO[m], **measure_options) for m in MEASURES
                                   if m != "key_product" or t.key_product)}
     settings.update({k: v for k, v in (("basis", t.basis), ("buffer", t.buffer)) if v is not None})
+    _check_plan_inputs(config, data, as_of)
     plan, as_of = plan_from_orders(data["orders"], data["reps"], t.year, as_of, None, t.key_product, **settings)
     monthly = data["targets"] if data.get("targets") is not None else plan.monthly
     funnel_memo = funnel_book = commission = None
@@ -205,6 +206,23 @@ def prepare(config: BuildConfig) -> Shared:
     memo = suite.memo_inputs(data["orders"], data["reps"], targets, as_of, config.company, funnel_memo, commission,
                              measure_targets=suite.sources.other_measures(monthly), key_product=t.key_product)
     return Shared(config, memo, plan, funnel_book, config.path(config.outputs.dir))
+
+
+def _check_plan_inputs(config: BuildConfig, data: dict, as_of) -> None:
+    """What the config's settings need of the inputs: history before the plan year, the key product
+    sold, no rep hired after the plan year, a templates folder that exists."""
+    from xlsales.io.settings import check_hires, check_key_product, check_plan_year
+    t = config.plan.targets
+    year = t.year or (pd.Timestamp(as_of) if as_of is not None else data["orders"]["date"].max()).year
+    check_key_product(data["orders"], t.key_product, "plan.targets.key_product")
+    check_plan_year(data["orders"], year, "plan.targets.year" if t.year else "as_of" if as_of is not None else
+                    f"the plan year (the year of the last order, {year})")
+    late = check_hires(data["reps"], year)
+    templates = config.path(config.outputs.templates)
+    if templates is not None and not templates.is_dir():
+        late.append(f"outputs.templates: {templates} is not a folder")
+    if late:
+        raise InputFileError(late)
 
 
 # ------------------------------------------------------------------------------------------------

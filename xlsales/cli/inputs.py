@@ -12,7 +12,7 @@ import pandas as pd
 from xlsales.cli import fail, main
 from xlsales.errors import InputError, InputFileError
 from xlsales.io.loading import capped
-from xlsales.io.schemas import SCHEMAS, check_orders_against_reps, detect_kind, load_table
+from xlsales.io.schemas import LOADERS, SCHEMAS, check_orders_against_reps, detect_kind
 
 
 def _optional(module: str, name: str):
@@ -56,7 +56,7 @@ def check_files(files, kind=None, stages=None) -> tuple[list[tuple[Path, pd.Data
         except InputFileError as error:
             problems.extend(error.problems)
             continue
-        loaded.append((Path(path), load_table(path, SCHEMAS[file_kind], problems)))
+        loaded.append((Path(path), LOADERS[file_kind](path, problems)))
     # A file that could not be read at all loads empty; cross-checks against it would only add noise.
     usable = [frame for _, frame in loaded if len(frame)]
     reps = next((f for f in usable if f.attrs["kind"] == "reps"), None)

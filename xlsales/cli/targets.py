@@ -11,7 +11,8 @@ from xlsales.cli.common import LANG_OPTION, output_path, parse_blend, parse_date
 from xlsales.io.schemas import load_sales_inputs
 from xlsales.core.decomposition import BASES, DEFAULT_ROUND_TO, FOOTINGS, MEASURES, MeasurePlan
 from xlsales.core.forecast import METHODS
-from xlsales.errors import InputError
+from xlsales.errors import InputError, InputFileError
+from xlsales.io.settings import check_hires, check_key_product, check_plan_year, check_target_settings
 from xlsales.workbooks.binding import WorkbookError
 from xlsales.workbooks.targets import footing_text, refresh_targets_workbook, region_summary, targets_report
 
@@ -52,7 +53,17 @@ def targets(orders, reps, out, year, as_of, growth, method, window, footing, bas
             return
         if not orders or not reps:
             raise InputError("--orders and --reps are required (or --refresh WORKBOOK)")
+        check_target_settings(growth=growth, buffer=buffer, round_to=round_to, year=year, window=window,
+                              blend=parse_blend(blend))
         orders_frame, reps_frame = load_sales_inputs(orders, reps)
+        check_key_product(orders_frame, key_product)
+        as_of_day = parse_date(as_of, "--as-of")
+        plan_year = year or (as_of_day or orders_frame["date"].max()).year
+        check_plan_year(orders_frame, plan_year, "--year" if year else "--as-of" if as_of_day else
+                        f"the plan year (the year of the last order, {plan_year})")
+        late_hires = check_hires(reps_frame, plan_year)
+        if late_hires:
+            raise InputFileError(late_hires)
         measures = tuple(MeasurePlan(m, growth=growth, method=method, window=window,
                                      round_to=(round_to or DEFAULT_ROUND_TO[m]) if m != "new_customers" else 1.0)
                          for m in MEASURES if m != "key_product" or key_product)
@@ -60,7 +71,7 @@ def targets(orders, reps, out, year, as_of, growth, method, window, footing, bas
         if blend:
             settings["blend"] = parse_blend(blend)
         path, plan, pace = targets_report(orders_frame, reps_frame, output_path(out), lang=lang, year=year,
-                                          as_of=parse_date(as_of, "--as-of"), who=who,
+                                          as_of=as_of_day, who=who,
                                           key_product=key_product, **settings)
     except (InputError, WorkbookError) as error:
         fail(InputError(str(error)))

@@ -21,6 +21,16 @@ from xlsales.errors import InputFileError
 MAX_PROBLEMS = 50
 KINDS = ("text", "number", "int", "date", "bool")
 
+# The ranges every loaded value must lie in (documented in the README, "Input files").
+MAX_AMOUNT = 1e12                      # a number cell: at most 1 000 000 000 000 either way
+DATE_MIN = pd.Timestamp("1900-01-01")  # dates from 1900-01-01 ...
+DATE_MAX = pd.Timestamp("2100-12-31")  # ... to 2100-12-31
+MAX_TEXT = 32_767                      # Excel's limit for one cell's text
+# Characters an .xlsx cannot hold (XML 1.0 forbids them) and Excel would refuse.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Characters that do not show on screen; a message spells them out so the user can find them.
+_INVISIBLE = re.compile(r"[\x00-\x1f\x7f\u00a0\u00ad\u200b-\u200f\u2028-\u202f\u2060-\u2064\ufeff\u3000]")
+
 # Sheet names that mark the right sheet in a workbook with several.
 SHEET_NAMES = {
     "orders": ("orders", "order", "actuals", "订单", "销售明细", "业绩"),
@@ -67,6 +77,14 @@ def normalize_header(header) -> str:
     return re.sub(r"[(（](元|rmb|cny|yuan|¥|￥)[)）]$", "", text)
 
 
+def visible(value) -> str:
+    """A cell's text for a message: invisible characters spelt out (``张伟<U+200B>``), long text cut."""
+    text = str(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return _INVISIBLE.sub(lambda m: f"<U+{ord(m[0]):04X}>", text)
+
+
 def problem_at(df: pd.DataFrame, row, column: str, what: str) -> str:
     """A problem in a loaded frame's cell, worded like every other: ``file, row R, column C: what``."""
     header = df.attrs.get("headers", {}).get(column, column)
@@ -79,11 +97,19 @@ class Problems(list):
     hidden = 0
 
 
+_MORE = re.compile(r"^\.\.\. and (\d+) more$")
+
+
 def capped(problems: list[str], limit: int = MAX_PROBLEMS) -> list[str]:
-    total = len(problems) + getattr(problems, "hidden", 0)
+    """At most ``limit`` problems and a last line counting the rest (counts already folded in are kept)."""
+    worded = [p for p in problems if not _MORE.match(str(p))]
+    folded = sum(int(_MORE.match(str(p))[1]) for p in problems if _MORE.match(str(p)))
+    total = len(worded) + folded + getattr(problems, "hidden", 0)
+    if total <= limit and not folded:
+        return worded
     if total <= limit:
-        return list(problems)
-    return [*problems[:limit], f"... and {total - limit} more"]
+        return [*worded, f"... and {total - len(worded)} more"]
+    return [*worded[:limit], f"... and {total - min(limit, len(worded))} more"]
 
 
 def _row_of(problem: str) -> int:
@@ -420,8 +446,13 @@ def _typed(values: pd.Series, column: Column) -> pd.Series:
 def _convert(cells: pd.Series, column: Column, name: str, header: str, found: list[str]) -> pd.Series:
     blank = cells.isna()
     if column.kind in ("number", "int"):
-        values, bad = _parse_number(cells)
-        _report(found, name, header, cells, bad, "'{}' is not a number")
+        values, bad, comma = _parse_number(cells)
+        _report(found, name, header, cells, bad & ~comma, "'{}' is not a number")
+        _report(found, name, header, cells, comma, "'{}' is not a number: a comma may only separate thousands "
+                                                   "(write 1234.56 or 1,234.56, not 1.234,56)")
+        huge = values.abs() > MAX_AMOUNT
+        _report(found, name, header, cells, huge, f"'{{}}' is too large (at most {MAX_AMOUNT:,.0f})")
+        values = values.where(~huge)
         if column.kind == "int":
             whole = values.isna() | (values == np.floor(values))
             _report(found, name, header, cells, ~whole, "'{}' is not a whole number")
@@ -429,19 +460,35 @@ def _convert(cells: pd.Series, column: Column, name: str, header: str, found: li
         if column.nonnegative:
             _report(found, name, header, cells, values < 0, "'{}' is negative; it must be 0 or more")
     elif column.kind == "date":
-        values, bad = _parse_date(cells)
+        values, bad, outside = _parse_date(cells)
         _report(found, name, header, cells, bad, "'{}' is not a date (write it like 2026-03-31)")
+        _report(found, name, header, cells, outside, f"'{{}}' is outside the dates xlsales accepts "
+                                                     f"({DATE_MIN:%Y-%m-%d} to {DATE_MAX:%Y-%m-%d})")
     elif column.kind == "bool":
         values, bad = _parse_bool(cells)
         _report(found, name, header, cells, bad, "'{}' is not yes/no (use yes/no, true/false, 1/0 or 是/否)")
     else:
         values = _as_text(cells)
+        _check_text(values, found, name, header, cells)
     if column.required:
         _report(found, name, header, cells, blank, "blank; a value is required")
     elif column.default is not None and blank.any():
         default = pd.Timestamp(column.default) if column.kind == "date" else column.default
         values = values.astype(object).where(~blank, default)
     return _typed(values, column)
+
+
+def _check_text(values: pd.Series, found, name, header, cells) -> None:
+    """Text an .xlsx cannot hold: control characters (Excel refuses the file) and over 32 767 characters."""
+    present = values.notna()
+    if not present.any():
+        return
+    control = present & values.str.contains(_CONTROL, regex=True).fillna(False).astype(bool)
+    if control.any():
+        _report(found, name, header, cells, control,
+                "'{}' contains a control character that Excel cannot store; delete it")
+    long = present & (values.str.len() > MAX_TEXT).fillna(False).astype(bool)
+    _report(found, name, header, cells, long, f"'{{}}' is longer than Excel's {MAX_TEXT:,} characters per cell")
 
 
 def _report(found, name, header, cells, bad: pd.Series, what: str) -> None:
@@ -452,7 +499,7 @@ def _report(found, name, header, cells, bad: pd.Series, what: str) -> None:
     raw = _as_text(cells[bad])
     # Only word the first few: a million bad cells must not cost a million strings.
     for row, value in zip(rows[: MAX_PROBLEMS + 1], raw.iloc[: MAX_PROBLEMS + 1]):
-        found.append(f"{name}, row {row}, column {header}: {what.format(value)}")
+        found.append(f"{name}, row {row}, column {header}: {what.format(visible(value))}")
     found.hidden += max(0, len(rows) - MAX_PROBLEMS - 1)
 
 
@@ -465,31 +512,49 @@ def _by_unique(text: pd.Series, parse) -> pd.Series:
     return spread
 
 
-_CURRENCY = r"^[¥￥$]|[,，\s]|元$|RMB|CNY"
+_CURRENCY = r"^[¥￥$]|元$|RMB|CNY|\s"
+_GROUPED = r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?"
 
 
-def _parse_number(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+def _parse_number(cells: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Values, cells that are not numbers (NaN and infinity included), and those with a comma that is
+    not a thousands separator (``1.234,56``, ``1,5``), which could be read two ways and so are refused."""
+    no = pd.Series(False, index=cells.index)
     if pd.api.types.is_numeric_dtype(cells) and not pd.api.types.is_bool_dtype(cells):
-        return cells.astype("float64"), pd.Series(False, index=cells.index)
+        values = cells.astype("float64")
+        bad = values.notna() & ~np.isfinite(values)
+        return values.where(~bad), bad | (cells.notna() & values.isna()), no
     text = _as_text(cells)
     try:  # the common case, a clean column, converts in one go
         values = text.astype("float64")
+        comma = no
     except (ValueError, TypeError):
-        values = pd.to_numeric(text.str.replace(_CURRENCY, "", regex=True), errors="coerce").astype("float64")
+        cleaned = text.str.replace(_CURRENCY, "", regex=True).str.replace("，", ",", regex=False)
+        has_comma = cleaned.str.contains(",", regex=False).fillna(False).astype(bool)
+        grouped = cleaned.str.fullmatch(_GROUPED).fillna(False).astype(bool)
+        comma = has_comma & ~grouped
+        cleaned = cleaned.str.replace(",", "", regex=False).where(~comma)
+        values = pd.to_numeric(cleaned, errors="coerce").astype("float64")
     bad = text.notna() & (values.isna() | np.isinf(values))
-    return values.where(~bad), bad
+    return values.where(~bad), bad, comma & text.notna()
 
 
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 
-def _parse_date(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+def _parse_date(cells: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Dates, cells that are not dates, and dates outside DATE_MIN..DATE_MAX (pandas cannot even hold
+    a day past 2262, and no sales record is dated 2300)."""
     if pd.api.types.is_datetime64_any_dtype(cells):
         values = cells.dt.tz_localize(None) if cells.dt.tz is not None else cells
-        return values.dt.normalize().astype("datetime64[ns]"), pd.Series(False, index=cells.index)
-    text = _as_text(cells)
-    values = _by_unique(text, _parse_date_texts).astype("datetime64[ns]")
-    return values, text.notna() & values.isna()
+        values = values.dt.normalize()
+        bad = pd.Series(False, index=cells.index)
+    else:
+        text = _as_text(cells)
+        values = _by_unique(text, _parse_date_texts)
+        bad = text.notna() & values.isna()
+    outside = values.notna() & ((values < DATE_MIN) | (values > DATE_MAX))
+    return values.where(~outside).astype("datetime64[ns]"), bad, outside
 
 
 def _parse_date_texts(texts: pd.Series) -> pd.Series:
@@ -497,7 +562,7 @@ def _parse_date_texts(texts: pd.Series) -> pd.Series:
     day = (texts.str.replace(r"\s*[年/.]\s*", "-", regex=True).str.replace(r"\s*月\s*", "-", regex=True)
            .str.replace(r"\s*日.*$", "", regex=True).str.split(r"[ T]", n=1, regex=True).str[0])
     day = day.str.replace(r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3", regex=True)  # 20260331
-    parsed = pd.to_datetime(day, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
+    parsed = pd.to_datetime(day, format="%Y-%m-%d", errors="coerce").astype("datetime64[us]")
     # Excel serial day numbers in plain number cells; only 1950..2099, so that a stray year such as
     # 2026 is reported rather than read as a day in 1905.
     serial = pd.to_numeric(texts, errors="coerce")

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from xlsales.core.stages import complete_stages, default_stages, stage_lookup, status_lookup
 from xlsales.errors import InputError, InputFileError
@@ -57,10 +56,8 @@ def load_stages(path=None, lang: str = "en") -> pd.DataFrame:
 
 
 def _stages_from_yaml(path: Path) -> pd.DataFrame:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except (yaml.YAMLError, UnicodeDecodeError, OSError) as error:
-        raise InputFileError([f"{path.name}: cannot read it as YAML: {error}"]) from None
+    from xlsales.io.yamlfile import load_yaml
+    data = load_yaml(path, "stage table")
     if isinstance(data, dict):
         data = data.get("stages")
     if not isinstance(data, list) or not all(isinstance(s, dict) for s in data):

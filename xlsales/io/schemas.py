@@ -70,7 +70,29 @@ NAME_HINTS = {
 
 
 def load_orders(path, problems=None) -> pd.DataFrame:
-    return load_table(path, ORDERS, problems)
+    found: list[str] = []
+    frame = load_table(path, ORDERS, found)
+    if not found:
+        found += stray_dates(frame)
+    report(found, problems)
+    return frame
+
+
+def stray_dates(orders: pd.DataFrame, gap_days: int = 366, share: float = 0.05) -> list[str]:
+    """Orders dated more than a year after all the others (a few of them at most): a mistyped year such
+    as 2099 would otherwise move the plan year and the as-of date with it."""
+    days = orders["date"].dropna().sort_values()
+    if len(days) < 2:
+        return []
+    gaps = days.diff().dt.days.to_numpy()
+    jumps = [i for i, g in enumerate(gaps) if g > gap_days]
+    if not jumps or len(days) - jumps[-1] > max(1, share * len(days)):
+        return []
+    before = days.iloc[jumps[-1] - 1]
+    late = days.iloc[jumps[-1]:]
+    return [problem_at(orders, row, "date", f"{day:%Y-%m-%d} is more than a year after every other order "
+                       f"(the others end {before:%Y-%m-%d}); check the year")
+            for row, day in late.head(MAX_PROBLEMS).items()]
 
 
 def load_reps(path, problems=None) -> pd.DataFrame:
@@ -115,6 +137,9 @@ def check_reps_for_plan(reps: pd.DataFrame, year: int, grades=None, problems=Non
 def load_opportunities(path, problems=None) -> pd.DataFrame:
     """Columns and types only; the funnel checks stages and statuses."""
     return load_table(path, OPPORTUNITIES, problems)
+
+
+LOADERS = {"orders": load_orders, "reps": load_reps, "opportunities": load_opportunities}
 
 
 def check_orders_against_reps(orders: pd.DataFrame, reps: pd.DataFrame, problems=None) -> list[str]:
