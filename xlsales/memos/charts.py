@@ -23,9 +23,9 @@ _WORDS = {
            "trend": "Cumulative actual against target", "target": "target (cumulative)",
            "actual": "actual (cumulative)", "monthly": "actual per month", "below": "behind pace",
            "shown": "top and bottom {n} of {total} reps"},
-    "zh": {"attainment": "各代表达成率", "pace": "进度线", "funnel": "漏斗: 到达各阶段的商机数",
+    "zh": {"attainment": "各代表达成率", "pace": "进度线", "funnel": "漏斗：到达各阶段的商机数",
            "trend": "累计实际与累计目标", "target": "累计目标", "actual": "累计实际", "monthly": "当月实际",
-           "below": "落后于进度", "shown": "共 {total} 人, 显示前后各 {n} 人"},
+           "below": "落后于进度", "shown": "共 {total} 人，显示前后各 {n} 人"},
 }
 
 

@@ -92,6 +92,18 @@ def month(x, lang: str = "en") -> str:
     return f"{d.year}年{d.month}月" if lang == "zh" else f"{_MONTHS_EN[d.month - 1]} {d.year}"
 
 
+def period_name(p: dict, lang: str = "en") -> str:
+    """A memo period (its ``kind`` and ``start``) as a reader names it: Jun 2026 / 2026年6月, Q2 2026 /
+    2026年第2季度, 2026 / 2026年."""
+    start = pd.Timestamp(p["start"])
+    if p["kind"] == "month":
+        return month(start, lang)
+    if p["kind"] == "quarter":
+        q = (start.month - 1) // 3 + 1
+        return f"{start.year}年第{q}季度" if lang == "zh" else f"Q{q} {start.year}"
+    return f"{start.year}年" if lang == "zh" else str(start.year)
+
+
 def filters(lang: str) -> dict:
     """The Jinja filters a memo template uses; each one knows the memo's language."""
     check_lang(lang)
@@ -103,4 +115,5 @@ def filters(lang: str) -> dict:
         "pct": percent,
         "day": lambda x: day(x, lang),
         "month": lambda x: month(x, lang),
+        "period_name": lambda p: period_name(p, lang),
     }
