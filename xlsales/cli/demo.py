@@ -127,7 +127,7 @@ SHOWN = (("open_deals", "open_deals", "count"), ("open_pipeline", "open_pipeline
          ("weighted_pipeline", "weighted_pipeline", "money"), ("win_rate", "win_rate", "share"),
          ("avg_deal", "avg_deal", "money"), ("cycle_days", "cycle_days", "count"),
          ("stale_deals", "stale_deals", "count"), ("slipped_deals", "slipped_deals", "count"),
-         ("bottleneck", "bottleneck", "stage"), ("target", "annual_target", "money"),
+         ("bottleneck", "bottleneck", "stage"), ("target", "period_target", "money"),
          ("closed", "closed_won", "money"), ("gap", "gap_closed_won", "money"),
          ("pipeline_in_period", "pipeline_due", "money"), ("coverage", "coverage", "times"),
          ("deals_needed", "deals_needed", "count"))

@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 
 from xlsales.core.funnel_analysis import CATEGORY_LABELS, NOT_CREDIBLE_PUSHES, FunnelResult, analyse_funnel
 from xlsales.core.stages import STATUS_LABELS
+from xlsales.glossary import term
 from xlsales.workbook_templates import template_path
 from xlsales.workbooks.funnel_sheets import write_changes
 from xlsales.workbooks.binding import (
@@ -50,6 +51,11 @@ def _localise(template: str, lang: str) -> str:
     for word, text in _words(lang).items():
         template = template.replace(word, text)
     return template
+
+
+def _figure(key: str) -> tuple[str, str]:
+    """A figure's (en, zh) name from the glossary: the same words the memos and the console use."""
+    return term("figure", key, "en"), term("figure", key, "zh")
 
 
 def _f(key, en, zh, formula, fmt=None) -> Field:
@@ -159,7 +165,7 @@ FORECAST = (
     Field("target", "Target (period)", "期间目标", INPUT, number_format=MONEY),
     _f("closed", "Closed won", "已成交", f'SUMIFS({_deals("amount")},{_deals("rep")},{{rep}},{_deals("status")},"[won]",'
        f'{_deals("closed_date")},">="&PeriodStart,{_deals("closed_date")},"<="&AsOf)', MONEY),
-    _f("gap", "Gap", "业绩缺口", 'IF({target}="","",MAX({target}-{closed},0))', MONEY),
+    _f("gap", *_figure("gap_closed_won"), 'IF({target}="","",MAX({target}-{closed},0))', MONEY),
     _f("pipeline", "Open pipeline due", "期内在途金额", f"SUMIFS({_deals('amount')},{_DUE})", MONEY),
     _f("weighted", "Weighted", "加权金额", f"SUMIFS({_deals('weighted')},{_DUE})", MONEY),
     _f("commit", "Commit", "承诺", f'SUMIFS({_deals("amount")},{_DUE},{_deals("category")},"[commit]")', MONEY),
@@ -169,7 +175,7 @@ FORECAST = (
        'IF({target}="","",IF({target}-{closed}<=0,"",{pipeline}/({target}-{closed})))', "0.00"),
     _f("win_rate", "Win rate", "赢率", f"INDEX({{RepFunnel.win_rate}},{_REP_ROW})", SHARE),
     _f("avg_deal", "Average deal", "平均单额", f"INDEX({{RepFunnel.avg_deal}},{_REP_ROW})", MONEY),
-    _f("deals_needed", "Deals needed", "所需商机数",
+    _f("deals_needed", *_figure("deals_needed"),
        'IF({gap}="","",IF({win_rate}="","",IF({avg_deal}="","",IF({win_rate}*{avg_deal}<=0,"",'
        'MAX(0,ROUNDUP({gap}/({win_rate}*{avg_deal})-MAX(1E-9,ABS({gap}/({win_rate}*{avg_deal}))*1E-12),0))))))', COUNT),
 ) + DEAL_ROWS
@@ -184,7 +190,7 @@ TEAM_FORECAST = (
     _f("target", "Target (period)", "期间目标", 'IF(COUNTIFS({RepForecast.team},{team},{RepForecast.target},"<>")=0,"",'
        "SUMIFS({RepForecast.target},{RepForecast.team},{team}))", MONEY),
     _team_sum("closed", "Closed won", "已成交"),
-    _f("gap", "Gap", "业绩缺口", 'IF({target}="","",MAX({target}-{closed},0))', MONEY),
+    _f("gap", *_figure("gap_closed_won"), 'IF({target}="","",MAX({target}-{closed},0))', MONEY),
     _team_sum("pipeline", "Open pipeline due", "期内在途金额"),
     _team_sum("weighted", "Weighted", "加权金额"),
     _team_sum("commit", "Commit", "承诺"),
@@ -255,16 +261,16 @@ HEADLINES = (
     ("SlippedDeals", "Slipped deals", "延期商机", "SUM({Deals.slipped})", COUNT),
     ("NotCredible", "Close date not credible (3+ pushes)", "改期≥3次", "SUM({Deals.not_credible})", COUNT),
     ("Bottleneck", "Bottleneck stage", "瓶颈阶段", None, None),
-    ("Target", "Target (period)", "期间目标", 'IF(COUNT({RepForecast.target})=0,"",SUM({RepForecast.target}))', MONEY),
-    ("Closed", "Closed won in period", "期内已成交", "SUM({RepForecast.closed})", MONEY),
-    ("Gap", "Gap", "业绩缺口", 'IF(Target="","",MAX(Target-Closed,0))', MONEY),
+    ("Target", *_figure("period_target"), 'IF(COUNT({RepForecast.target})=0,"",SUM({RepForecast.target}))', MONEY),
+    ("Closed", *_figure("closed_won"), "SUM({RepForecast.closed})", MONEY),
+    ("Gap", *_figure("gap_closed_won"), 'IF(Target="","",MAX(Target-Closed,0))', MONEY),
     ("PipelineDue", "Open pipeline due in period", "期内在途金额", "SUM({RepForecast.pipeline})", MONEY),
     ("Commit", "Commit", "承诺", "SUM({RepForecast.commit})", MONEY),
     ("BestCase", "Best case", "最佳情况", "SUM({RepForecast.best_case})", MONEY),
     ("ForecastTotal", "Forecast (closed + commit)", "预测（已成交+承诺）", "Closed+Commit", MONEY),
     ("Coverage", "Coverage of remaining target", "剩余目标覆盖率",
      'IF(Target="","",IF(Target-Closed<=0,"",PipelineDue/(Target-Closed)))', "0.00"),
-    ("DealsNeeded", "Deals needed to close the gap", "弥补缺口所需商机数",
+    ("DealsNeeded", *_figure("deals_needed"),
      'IF(Gap="","",IF(WinRate="","",IF(AvgDeal="","",IF(WinRate*AvgDeal<=0,"",'
      'MAX(0,ROUNDUP(Gap/(WinRate*AvgDeal)-MAX(1E-9,ABS(Gap/(WinRate*AvgDeal))*1E-12),0))))))', COUNT),
 )

@@ -120,7 +120,7 @@ def test_the_same_figure_reads_the_same_in_console_workbook_and_memo(demo, recal
         assert _memo_row(text, word("coverage")) == shown
         assert _memo_row(text, word("gap_closed_won")) == formatting.money(name_cell(wb, "Gap").value)
         assert _memo_row(text, word("closed_won")) == formatting.money(name_cell(wb, "Closed").value)
-        assert _memo_row(text, word("annual_target")) == formatting.money(name_cell(wb, "Target").value)
+        assert _memo_row(text, word("period_target")) == formatting.money(name_cell(wb, "Target").value)
         assert _memo_row(text, word("deals_needed")) == formatting.number(name_cell(wb, "DealsNeeded").value)
     assert _console_value(console, word("coverage")) == shown
     assert _console_value(console, word("gap_closed_won")) == formatting.number(name_cell(wb, "Gap").value)
