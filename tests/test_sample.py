@@ -1,7 +1,6 @@
 """The built-in sample company: deterministic, realistic in shape, and accepted by ``xlsales check``."""
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pandas as pd
