@@ -194,7 +194,7 @@ def test_changes_sheet_recalculates_to_the_hand_figures(compared_book):
     ann = rows[("Rep", "east", "ann")]
     assert (ann["Open earlier"], ann["Moved out"], ann["Open now"]) == (720, 120, 830)
     assert all(r["Check against Deals (0 = adds up)"] == 0 for r in rows.values())
-    assert rows[("Rep", "west", "bob")]["Pushes (times)"] == 1
+    assert rows[("Rep", "west", "bob")]["Pushes"] == 1
 
 
 def test_stage_events_rebuild_both_views(tmp_path):

@@ -95,6 +95,13 @@ def load_inputs(config: BuildConfig) -> dict:
     """orders, reps, optional deals + stages and commission plan, all checked; problems raised together."""
     problems: list[str] = []
     out: dict = {"deals": None, "stages": None, "commission_plan": None}
+    from xlsales.io.crm_mapping import load_mapping
+    mapping = None
+    try:
+        mapping = load_mapping(config.inputs.preset, config.path(config.inputs.mapping) if config.inputs.mapping else None)
+    except InputFileError as error:
+        problems.extend(error.problems)
+    out["mapping"] = mapping
     if config.inputs.sample is not None:
         from xlsales.sample import sample_company
         s = config.inputs.sample
@@ -104,7 +111,8 @@ def load_inputs(config: BuildConfig) -> dict:
             out["sample"] = company
     else:
         from xlsales.io.schemas import load_sales_inputs
-        orders, reps = load_sales_inputs(config.path(config.inputs.orders), config.path(config.inputs.reps), problems)
+        orders, reps = load_sales_inputs(config.path(config.inputs.orders), config.path(config.inputs.reps), problems,
+                                         mapping)
         out.update(orders=orders, reps=reps, as_of=None)
     if config.inputs.opportunities is not None:
         _load_opportunities(config, problems, out)
@@ -142,12 +150,12 @@ def _load_opportunities(config, problems, out) -> None:
     except InputFileError as error:
         problems.extend(error.problems)
         return
-    opps = load_opportunities(config.path(config.inputs.opportunities), problems)
+    opps = load_opportunities(config.path(config.inputs.opportunities), problems, out.get("mapping"))
     if not problems:
         opps = check_opportunities(opps, stages, out["reps"], problems)
         out.update(deals=with_rep_details(opps, out["reps"]), stages=stages)
     if config.inputs.compare is not None and not problems:
-        earlier = load_opportunities(config.path(config.inputs.compare), problems)
+        earlier = load_opportunities(config.path(config.inputs.compare), problems, out.get("mapping"))
         if not problems:
             earlier = check_opportunities(earlier, stages, out["reps"], problems)
             out["earlier_deals"] = with_rep_details(earlier, out["reps"])
@@ -197,6 +205,9 @@ def prepare(config: BuildConfig) -> Shared:
             earlier = data["earlier_deals"]
             earlier_as_of = min(data.get("earlier_as_of") or latest_date(earlier) or as_of, as_of)
             funnel_memo.changes = compare_pipeline(earlier, data["deals"], data["stages"], earlier_as_of, as_of)
+        if funnel_book is not None:
+            from xlsales.core.deal_risk import assess_risk
+            assess_risk(funnel_book)
     if data["commission_plan"] is not None:
         from xlsales.workbooks.commission import run_commission
         cplan = data["commission_plan"]

@@ -9,7 +9,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from xlsales.cli import fail, main
-from xlsales.cli.common import LANG_OPTION
+from xlsales.cli.common import LANG_OPTION, mapping_from, mapping_options
 from xlsales.errors import InputError
 from xlsales.io.funnel_inputs import TARGET_FILE, read_pipeline_views  # noqa: F401 (TARGET_FILE for tests)
 
@@ -37,12 +37,15 @@ from xlsales.io.funnel_inputs import TARGET_FILE, read_pipeline_views  # noqa: F
               help="Stage history (id, stage, entered, status): the deals are rebuilt as of each date.")
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Workbook to write; an existing one is refreshed in place.")
+@mapping_options
 @LANG_OPTION
 def funnel(opps_path, reps_path, stages_path, targets_book, target_file, as_of, period, compare, compare_as_of,
-           events_path, out_path, lang):
+           events_path, out_path, preset, mapping_file, lang):
     """Funnel workbook: stages, deals, funnel by stage/team/rep, stale and slipped deals, forecast vs target."""
     from xlsales.core.funnel_analysis import analyse_funnel
+    from xlsales.core.deal_risk import assess_risk
     from xlsales.core.funnel_changes import compare_pipeline
+    from xlsales.workbooks.funnel_sheets import existing_risk_rules
     from xlsales.workbooks.binding import WorkbookError
     from xlsales.workbooks.funnel import write_funnel_workbook
 
@@ -51,13 +54,15 @@ def funnel(opps_path, reps_path, stages_path, targets_book, target_file, as_of, 
     as_of = pd.Timestamp(as_of or pd.Timestamp.today()).normalize()
     steps = tqdm(total=3, desc="funnel", disable=not sys.stderr.isatty(), file=sys.stderr)
     try:
-        deals, stages, targets, earlier, earlier_as_of = read_pipeline_views(
+        mapping = mapping_from(preset, mapping_file)
+        deals, stages, targets, earlier, earlier_as_of, events = read_pipeline_views(
             opps_path, reps_path, stages_path, targets_book, target_file, lang, as_of=as_of, compare=compare,
-            compare_as_of=compare_as_of, events_path=events_path)
+            compare_as_of=compare_as_of, events_path=events_path, mapping=mapping)
         steps.update()
         result = analyse_funnel(deals, stages, as_of, targets, period)
         if earlier is not None:
             result.changes = compare_pipeline(earlier, deals, stages, earlier_as_of, as_of)
+        assess_risk(result, events, existing_risk_rules(out_path))
         steps.update()
         sources = {"opportunities": opps_path, "reps": reps_path, "stages": stages_path,
                    "targets": targets_book, "target_file": target_file, "period": period}

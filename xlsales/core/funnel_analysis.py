@@ -43,6 +43,9 @@ class FunnelResult:
     summary: pd.DataFrame = field(default_factory=pd.DataFrame)  # company metrics: metric, value
     forecast_by_team: pd.DataFrame = field(default_factory=pd.DataFrame)  # the forecast per team
     changes: object = None              # funnel_changes.PipelineChanges against an earlier view, if any
+    risk: pd.DataFrame | None = None    # deal_risk.deal_risk per open deal (see deal_risk.assess_risk)
+    stage_times: pd.DataFrame | None = None   # deal_risk.stage_medians
+    risk_rules: object = None           # deal_risk.RiskRules used
 
 
 def period_bounds(as_of, period: str = "year") -> tuple[pd.Timestamp, pd.Timestamp]:

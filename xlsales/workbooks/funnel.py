@@ -24,7 +24,8 @@ from xlsales.core.funnel_analysis import CATEGORY_LABELS, NOT_CREDIBLE_PUSHES, F
 from xlsales.core.stages import STATUS_LABELS
 from xlsales.glossary import term
 from xlsales.workbook_templates import template_path
-from xlsales.workbooks.funnel_sheets import write_changes
+from xlsales.core.deal_risk import assess_risk
+from xlsales.workbooks.funnel_sheets import read_risk_rules, write_changes, write_risk
 from xlsales.workbooks.binding import (
     FORMULA, add_columns, INPUT, Field, WorkbookError, create_table, define_name, expand_formula, find_table, name_cell, open_workbook,
     save_atomic, set_cell, set_formula, table_ranges, write_table,
@@ -522,6 +523,7 @@ def write_funnel_workbook(result: FunnelResult, path, lang: str = "en", template
                         ("PeriodEnd", result.period_end)):
         set_cell(name_cell(wb, name), pd.Timestamp(value).to_pydatetime())
     write_changes(wb, result.changes, lang, ranges, STATUS_LABELS["zh" if lang == "zh" else "en"]["open"])
+    write_risk(wb, result, lang, ranges)
     bottleneck = result.summary.set_index("metric")["value"].get("bottleneck")
     set_cell(name_cell(wb, "Bottleneck"), bottleneck if isinstance(bottleneck, str) else None)
     _write_headlines(wb, lang, rows, result.summary.set_index("metric")["value"])
@@ -564,6 +566,7 @@ def refresh_funnel_workbook(path) -> Path:
     deals, stages, targets = read_funnel_inputs(sources["opportunities"], sources["reps"], sources["stages"],
                                                 sources["targets"], sources["target_file"], lang)
     result = analyse_funnel(deals, stages, as_of, targets, sources["period"] or "year")
+    assess_risk(result, None, read_risk_rules(wb))
     return write_funnel_workbook(result, path, lang, sources=sources)
 
 
@@ -620,6 +623,6 @@ def funnel_report(company, out_dir, lang: str = "en", as_of=None, targets: pd.Da
         labels = STATUS_LABELS["zh" if lang == "zh" else "en"]
         opportunities["status"] = opportunities["status"].map({v: k for k, v in labels.items()})
     deals = with_rep_details(opportunities, company.reps)
-    result = analyse_funnel(deals, stages, as_of, targets, period)
+    result = assess_risk(analyse_funnel(deals, stages, as_of, targets, period))
     path = write_funnel_workbook(result, Path(out_dir) / "funnel.xlsx", lang)
     return [path], result.summary
