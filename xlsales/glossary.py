@@ -229,6 +229,7 @@ GLOSSARY: dict[str, dict[str, tuple[str, str]]] = {
         "funnel.changes": ("Changes", "变化"),
         "funnel.risk": ("Risk", "风险商机"),
         "funnel.customers": ("Customers", "客户"),
+        "funnel.rep_customers": ("Rep customers", "代表客户"),
         "funnel.calls": ("Forecast calls", "经理预测"),
         "commission.plan": ("Plan", "方案"),
         "commission.actuals": ("Actuals and quotas", "业绩与定额"),
@@ -300,7 +301,7 @@ GLOSSARY: dict[str, dict[str, tuple[str, str]]] = {
         "weighted": ("Weighted", "加权金额"),
         "commit": ("Commit (deals)", "承诺（商机）"),
         "best_case": ("Best case (deals)", "最佳情况（商机）"),
-        "call_vs_commit": ("Call − commit", "预测 − 承诺"),
+        "call_vs_commit": ("Call − forecast", "经理预测 − 系统预测"),
     },
     # Words for a yes / no setting.
     "yes_no": {

@@ -208,6 +208,12 @@ def prepare(config: BuildConfig) -> Shared:
         if funnel_book is not None:
             from xlsales.core.deal_risk import assess_risk
             assess_risk(funnel_book)
+        if "customer" in data["orders"] and data["orders"]["customer"].notna().any():
+            from xlsales.core.customers import add_customers
+            add_customers(funnel_memo, data["orders"])
+            if funnel_book is not None:
+                for name in ("customers", "rep_customers", "customer_settings"):
+                    setattr(funnel_book, name, getattr(funnel_memo, name))
     if data["commission_plan"] is not None:
         from xlsales.workbooks.commission import run_commission
         cplan = data["commission_plan"]

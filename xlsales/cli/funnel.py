@@ -35,17 +35,21 @@ from xlsales.io.funnel_inputs import TARGET_FILE, read_pipeline_views  # noqa: F
               help="Date the earlier snapshot was taken (default: the last date in it).")
 @click.option("--stage-events", "events_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Stage history (id, stage, entered, status): the deals are rebuilt as of each date.")
+@click.option("--orders", "orders_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Orders file: adds the customers view (revenue, ABC, dormant customers, concentration).")
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Workbook to write; an existing one is refreshed in place.")
 @mapping_options
 @LANG_OPTION
 def funnel(opps_path, reps_path, stages_path, targets_book, target_file, as_of, period, compare, compare_as_of,
-           events_path, out_path, preset, mapping_file, lang):
+           events_path, orders_path, out_path, preset, mapping_file, lang):
     """Funnel workbook: stages, deals, funnel by stage/team/rep, stale and slipped deals, forecast vs target."""
     from xlsales.core.funnel_analysis import analyse_funnel
     from xlsales.core.deal_risk import assess_risk
     from xlsales.core.funnel_changes import compare_pipeline
-    from xlsales.workbooks.funnel_sheets import existing_risk_rules
+    from xlsales.core.customers import add_customers
+    from xlsales.io.schemas import load_orders
+    from xlsales.workbooks.funnel_sheets import existing_customer_settings, existing_risk_rules
     from xlsales.workbooks.binding import WorkbookError
     from xlsales.workbooks.funnel import write_funnel_workbook
 
@@ -63,6 +67,8 @@ def funnel(opps_path, reps_path, stages_path, targets_book, target_file, as_of, 
         if earlier is not None:
             result.changes = compare_pipeline(earlier, deals, stages, earlier_as_of, as_of)
         assess_risk(result, events, existing_risk_rules(out_path))
+        if orders_path is not None:
+            add_customers(result, load_orders(orders_path, mapping=mapping), **existing_customer_settings(out_path))
         steps.update()
         sources = {"opportunities": opps_path, "reps": reps_path, "stages": stages_path,
                    "targets": targets_book, "target_file": target_file, "period": period}

@@ -113,3 +113,14 @@ def concentration(view: pd.DataFrame, by: list[str] | None = None, top_n: int = 
                    c=int(part["abc"].eq("C").sum()), dormant=int(part["dormant"].sum()))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def add_customers(result, orders: pd.DataFrame, a_share: float = 0.8, b_share: float = 0.95,
+                  dormant_months: int = DORMANT_MONTHS):
+    """The customers view of a ``FunnelResult``'s company and reps from ``orders`` (open deals from the
+    result), set on the result and returned."""
+    settings = {"a_share": a_share, "b_share": b_share, "dormant_months": dormant_months}
+    result.customer_settings = settings
+    result.customers = customer_view(orders, result.as_of, result.deals, **settings)
+    result.rep_customers = customer_view(orders, result.as_of, result.deals, by=["rep"], **settings)
+    return result

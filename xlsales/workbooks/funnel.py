@@ -25,7 +25,9 @@ from xlsales.core.stages import STATUS_LABELS
 from xlsales.glossary import term
 from xlsales.workbook_templates import template_path
 from xlsales.core.deal_risk import assess_risk
-from xlsales.workbooks.funnel_sheets import read_risk_rules, write_changes, write_risk
+from xlsales.workbooks.funnel_sheets import (
+    read_risk_rules, write_calls, write_changes, write_customers, write_risk,
+)
 from xlsales.workbooks.binding import (
     FORMULA, add_columns, INPUT, Field, WorkbookError, create_table, define_name, expand_formula, find_table, name_cell, open_workbook,
     save_atomic, set_cell, set_formula, table_ranges, write_table,
@@ -524,6 +526,8 @@ def write_funnel_workbook(result: FunnelResult, path, lang: str = "en", template
         set_cell(name_cell(wb, name), pd.Timestamp(value).to_pydatetime())
     write_changes(wb, result.changes, lang, ranges, STATUS_LABELS["zh" if lang == "zh" else "en"]["open"])
     write_risk(wb, result, lang, ranges)
+    write_customers(wb, result, lang, ranges, STATUS_LABELS["zh" if lang == "zh" else "en"]["open"])
+    write_calls(wb, result, lang, ranges)
     bottleneck = result.summary.set_index("metric")["value"].get("bottleneck")
     set_cell(name_cell(wb, "Bottleneck"), bottleneck if isinstance(bottleneck, str) else None)
     _write_headlines(wb, lang, rows, result.summary.set_index("metric")["value"])

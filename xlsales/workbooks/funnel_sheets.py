@@ -16,8 +16,8 @@ from xlsales.core.deal_risk import RiskRules
 from xlsales.core.funnel_changes import FLOWS, PipelineChanges
 from xlsales.glossary import term
 from xlsales.workbooks.binding import (
-    FORMULA, INPUT, Field, Formula, WorkbookError, create_table, define_name, find_table, name_cell, read_table,
-    set_cell, table_ranges, write_table,
+    FORMULA, INPUT, Field, Formula, WorkbookError, create_table, define_name, expand_formula, find_table, name_cell,
+    read_table, set_cell, table_ranges, write_table,
 )
 
 MONEY, COUNT, SHARE, DATE = "#,##0.00", "#,##0", "0.0%", "yyyy-mm-dd"
@@ -40,10 +40,10 @@ NOTES = {
                  "table's days before stale are used.",
                  "各阶段典型停留天数：有阶段历史的已关闭商机少于 {min} 个（{n} 个），因此使用阶段表的滞留天数上限。"),
     "customers": ("Customers by revenue over the 12 months to the as-of date (orders file). ABC: A while the share "
-                  "held by larger customers is below A share, B below B share, else C. Dormant: no order in the "
-                  "last Dormant months months.",
+                  "held by larger customers is below the A share, B below the B share, else C. Dormant: no order for "
+                  "the months set below.",
                   "按截至日期前 12 个月销售额排列的客户（订单文件）。ABC：排名在前客户的累计占比低于 A 类阈值为 A，低于 B 类阈值为 B，"
-                  "其余为 C。休眠：最近若干个月（休眠月数）无订单。"),
+                  "其余为 C。休眠：在下方设定的月数内无订单。"),
     "rep_customers": ("Each rep's customers, classed within the rep's own book; the rep's concentration on the left.",
                       "各销售代表的客户，按本人业绩分类；左侧为各代表的客户集中度。"),
     "calls": ("Type each rep's commit and best case call (and a note); teams and the company add up by formula, "
@@ -58,7 +58,8 @@ NOTES = {
     "rule.min_history": ("Closed deals in the stage history needed before its medians are used",
                          "使用历史中位数所需的已关闭商机数"),
     "rule.stale": ("Stale: longer in the stage than the stage table's days before stale", "滞留：超过阶段表的滞留天数上限"),
-    "a_share": ("A share", "A 类阈值"), "b_share": ("B share", "B 类阈值"), "dormant_months": ("Dormant months", "休眠月数"),
+    "a_share": ("A share (ABC)", "A 类阈值（ABC）"), "b_share": ("B share (ABC)", "B 类阈值（ABC）"),
+    "dormant_months": ("Dormant after (months without an order)", "休眠月数（无订单月数）"),
     "level.company": ("Company", "公司"), "level.team": ("Team", "团队"), "level.rep": ("Rep", "销售代表"),
 }
 
@@ -317,16 +318,251 @@ def risk_reasons(risk: pd.DataFrame, rules: RiskRules, lang: str) -> list[str]:
 
 
 
-def existing_risk_rules(path) -> RiskRules:
-    """The risk thresholds of an existing funnel workbook at ``path`` (the defaults when there is none)."""
+def _existing(path):
     from pathlib import Path
 
     from xlsales.workbooks.binding import open_workbook
 
     if path is None or not Path(path).is_file():
-        return RiskRules()
+        return None
     try:
-        wb = open_workbook(path)
+        return open_workbook(path)
     except Exception:  # noqa: BLE001 - not a workbook: the write will say so
-        return RiskRules()
-    return read_risk_rules(wb)
+        return None
+
+
+def existing_risk_rules(path) -> RiskRules:
+    """The risk thresholds of an existing funnel workbook at ``path`` (the defaults when there is none)."""
+    wb = _existing(path)
+    return RiskRules() if wb is None else read_risk_rules(wb)
+
+
+def existing_customer_settings(path) -> dict:
+    """A share, B share and dormant months of an existing funnel workbook (the defaults when none)."""
+    wb = _existing(path)
+    return {"a_share": 0.8, "b_share": 0.95, "dormant_months": 6} if wb is None else read_customer_settings(wb)
+
+
+# ------------------------------------------------------------------------------- Customers
+
+
+def _cf(key, kind="value", formula=None, fmt=None) -> Field:
+    return _field("customer_figure", key, kind, formula, fmt)
+
+
+def _customer_fields(open_status: str, per_rep: bool) -> tuple[Field, ...]:
+    t = "RepCustomers" if per_rep else "Customers"
+    scope = f"{{{t}.rep}},{{rep}}," if per_rep else ""
+    total = f"SUMIFS({{{t}.counted}},{{{t}.rep}},{{rep}})" if per_rep else f"SUM({{{t}.counted}})"
+    deal_scope = "{Deals.rep},{rep}," if per_rep else ""
+    lead = (Field("rep", "Rep", "销售代表"),) if per_rep else ()
+    return lead + (
+        _cf("rank", fmt="0"), Field("customer", "Customer", "客户"),
+        _cf("revenue", fmt=MONEY), _cf("orders", fmt=COUNT), _cf("last_order", fmt=DATE),
+        Field("counted", "Revenue counted (≥ 0)", "计入销售额（≥ 0）", FORMULA, "MAX({revenue},0)", MONEY),
+        _cf("share", FORMULA, f'IF({total}>0,{{counted}}/{total},"")', SHARE),
+        _cf("before", FORMULA, f'IF({total}>0,SUMIFS({{{t}.counted}},{scope}{{{t}.rank}},"<"&{{rank}})/{total},"")',
+            SHARE),
+        _cf("abc", FORMULA, 'IF({before}="","C",IF({before}<AbcA-1E-12,"A",IF({before}<AbcB-1E-12,"B","C")))'),
+        _cf("dormant", FORMULA, "IF({last_order}<EDATE(AsOf,-DormantMonths),1,0)", "0"),
+        _cf("open_deals", FORMULA,
+            f'COUNTIFS({deal_scope}{{Deals.customer}},{{customer}},{{Deals.status}},"{open_status}")', COUNT),
+        _cf("open_pipeline", FORMULA,
+            f'SUMIFS({{Deals.amount}},{deal_scope}{{Deals.customer}},{{customer}},{{Deals.status}},"{open_status}")',
+            MONEY),
+    ) + ((_cf("a_without_deal", FORMULA, 'IF(AND({abc}="A",{open_deals}=0),1,0)', "0"),) if per_rep else ())
+
+
+def _concentration_fields() -> tuple[Field, ...]:
+    crit = "{RepCustomers.rep},{rep}"
+    total = f"SUMIFS({{RepCustomers.counted}},{crit})"
+    return (
+        Field("rep", "Rep", "销售代表"),
+        _cf("customers", FORMULA, f"COUNTIFS({crit})", COUNT),
+        _cf("revenue", FORMULA, f"SUMIFS({{RepCustomers.revenue}},{crit})", MONEY),
+        _cf("top_n_share", FORMULA, f'IF({total}>0,SUMIFS({{RepCustomers.counted}},{crit},{{RepCustomers.rank}},"<=10")'
+                                    f"/{total},\"\")", SHARE),
+        _cf("top_share_customers", FORMULA, 'IF({customers}=0,0,MAX(1,ROUNDUP(0.2*{customers}-1E-9,0)))', COUNT),
+        _cf("top_share_share", FORMULA, f'IF({total}>0,SUMIFS({{RepCustomers.counted}},{crit},{{RepCustomers.rank}},'
+                                        f'"<="&{{top_share_customers}})/{total},"")', SHARE),
+        _cf("a", FORMULA, f'COUNTIFS({crit},{{RepCustomers.abc}},"A")', COUNT),
+        _cf("b", FORMULA, f'COUNTIFS({crit},{{RepCustomers.abc}},"B")', COUNT),
+        _cf("c", FORMULA, f'COUNTIFS({crit},{{RepCustomers.abc}},"C")', COUNT),
+        _cf("dormant_customers", FORMULA, f"SUMIFS({{RepCustomers.dormant}},{crit})", COUNT),
+        _cf("a_without_deal", FORMULA, f"SUMIFS({{RepCustomers.a_without_deal}},{crit})", COUNT),
+    )
+
+
+# Company concentration on the Customers sheet: (defined name, glossary key, formula, format)
+CUSTOMER_HEADLINES = (
+    ("CustomerCount", "customers", "COUNTA({Customers.customer})", COUNT),
+    ("CustomerRevenue", "revenue", "SUM({Customers.revenue})", MONEY),
+    ("CustomerTop10Share", "top_n_share",
+     'IF(SUM({Customers.counted})>0,SUMIFS({Customers.counted},{Customers.rank},"<=10")/SUM({Customers.counted}),"")',
+     SHARE),
+    ("CustomerTop20Count", "top_share_customers", "IF(CustomerCount=0,0,MAX(1,ROUNDUP(0.2*CustomerCount-1E-9,0)))",
+     COUNT),
+    ("CustomerTop20Share", "top_share_share",
+     'IF(SUM({Customers.counted})>0,SUMIFS({Customers.counted},{Customers.rank},"<="&CustomerTop20Count)'
+     '/SUM({Customers.counted}),"")', SHARE),
+    ("CustomersA", "a", 'COUNTIFS({Customers.abc},"A")', COUNT),
+    ("CustomersB", "b", 'COUNTIFS({Customers.abc},"B")', COUNT),
+    ("CustomersC", "c", 'COUNTIFS({Customers.abc},"C")', COUNT),
+    ("CustomersDormant", "dormant_customers", "SUM({Customers.dormant})", COUNT),
+)
+CUSTOMER_INPUTS = (("AbcA", "a_share", 0.8, SHARE), ("AbcB", "b_share", 0.95, SHARE),
+                   ("DormantMonths", "dormant_months", 6, "0"))
+
+
+def read_customer_settings(wb) -> dict:
+    """A share, B share and dormant months typed on the Customers sheet (defaults where none yet)."""
+    out = {}
+    for name, key, default, _ in CUSTOMER_INPUTS:
+        value = name_cell(wb, name).value if name in wb.defined_names else default
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise WorkbookError(f"Customers sheet, {note(key, 'en')}: {value!r} is not a number of 0 or more")
+        out[key] = value
+    if not 0 < out["a_share"] <= out["b_share"] <= 1:
+        raise WorkbookError(f"Customers sheet: A share ({out['a_share']:g}) and B share ({out['b_share']:g}) must "
+                            "satisfy 0 < A ≤ B ≤ 1")
+    out["dormant_months"] = int(out["dormant_months"])
+    return out
+
+
+def write_customers(wb, result, lang: str, ranges: dict, open_status: str) -> None:
+    """The Customers sheet (company view and concentration) and the Rep customers sheet."""
+    view, per_rep = getattr(result, "customers", None), getattr(result, "rep_customers", None)
+    if view is None or per_rep is None:
+        return
+    settings = getattr(result, "customer_settings", None) or {"a_share": 0.8, "b_share": 0.95, "dormant_months": 6}
+    company_fields = _customer_fields(open_status, per_rep=False)
+    if not _has(wb, "Customers"):
+        ws = _sheet(wb, "customers", lang)
+        for i, (name, key, _, fmt) in enumerate(CUSTOMER_INPUTS, start=4):
+            ws.cell(i, 1).value = note(key, lang)
+            cell = ws.cell(i, 2)
+            cell.value = settings[key]
+            cell.number_format = fmt
+            cell.protection = Protection(locked=False)
+            define_name(wb, name, ws.title, f"$B${i}")
+        for i, (name, key, _, fmt) in enumerate(CUSTOMER_HEADLINES, start=4):
+            ws.cell(i, 4).value = term("customer_figure", key, lang)
+            ws.cell(i, 5).number_format = fmt
+            define_name(wb, name, ws.title, f"$E${i}")
+        ws.column_dimensions["A"].width = ws.column_dimensions["D"].width = 28
+        create_table(ws, "Customers", company_fields, "A15", lang, width=14)
+        ws.freeze_panes = "C16"
+    ws, _ = find_table(wb, "Customers")
+    ws["A2"] = note("customers", lang)
+    ranges = dict(ranges)
+    ranges.update(table_ranges(wb, "Customers", company_fields, len(view)))
+    write_table(wb, "Customers", company_fields, view, lang, key=["customer"], formula_ranges=ranges)
+    for name, _, formula, fmt in CUSTOMER_HEADLINES:
+        cell = name_cell(wb, name)
+        cell.value = "=" + expand_formula(formula, cell.row, {}, ranges)
+        cell.number_format = fmt
+    rep_fields, conc_fields = _customer_fields(open_status, per_rep=True), _concentration_fields()
+    if not _has(wb, "RepCustomers"):
+        ws = _sheet(wb, "rep_customers", lang)
+        create_table(ws, "RepConcentration", conc_fields, "A4", lang, width=13)
+        create_table(ws, "RepCustomers", rep_fields, "N4", lang, width=13)
+        ws.freeze_panes = "B5"
+    ws, _ = find_table(wb, "RepCustomers")
+    ws["A2"] = note("rep_customers", lang)
+    reps = pd.DataFrame({"rep": sorted(per_rep["rep"].unique())})
+    ranges.update(table_ranges(wb, "RepCustomers", rep_fields, len(per_rep)))
+    ranges.update(table_ranges(wb, "RepConcentration", conc_fields, len(reps)))
+    write_table(wb, "RepCustomers", rep_fields, per_rep, lang, key=["rep", "customer"], formula_ranges=ranges)
+    write_table(wb, "RepConcentration", conc_fields, reps, lang, key=["rep"], formula_ranges=ranges)
+
+
+# ------------------------------------------------------------------------------- Forecast calls
+
+CALLS_TABLE = "ForecastCalls"
+_FIGURES = ("weighted", "commit", "best_case", "closed", "forecast")
+
+
+def _call_fields() -> tuple[Field, ...]:
+    def fc(key, kind="value", formula=None, fmt=MONEY):
+        return _field("forecast_call", key, kind, formula, fmt)
+    return (
+        Field("level", "Level", "层级"), Field("team", "Team", "团队"), Field("rep", "Rep", "销售代表"),
+        fc("weighted"), fc("commit"), fc("best_case"),
+        Field("closed", "Closed won", "已成交", number_format=MONEY),
+        Field("forecast", "Forecast (closed + commit)", "预测（已成交 + 承诺）", number_format=MONEY),
+        fc("commit_call", INPUT), fc("best_case_call", INPUT), fc("note", INPUT, fmt=None),
+        fc("call_vs_commit", FORMULA, 'IF({commit_call}="","",{commit_call}-{forecast})'),
+    )
+
+
+def read_calls(wb, lang: str) -> tuple[pd.DataFrame, dict]:
+    """The calls typed in an existing Forecast calls sheet: per rep (rep, team, commit_call,
+    best_case_call, note) and the notes of team and company rows by (level, team). A call that is not
+    a number raises WorkbookError naming its row."""
+    if not _has(wb, CALLS_TABLE):
+        return pd.DataFrame(columns=["rep", "team", "commit_call", "best_case_call", "note"]), {}
+    ws, table = find_table(wb, CALLS_TABLE)
+    rows = read_table(wb, CALLS_TABLE, _call_fields())
+    top = int("".join(ch for ch in table.ref.split(":")[0] if ch.isdigit()))
+    levels = {note(f"level.{k}", l): k for k in ("company", "team", "rep") for l in ("en", "zh")}
+    calls, notes = [], {}
+    for i, r in rows.iterrows():
+        level = levels.get(r.get("level"))
+        if level is None:
+            continue
+        if level != "rep":
+            if r.get("note") not in (None, ""):
+                notes[(level, r.get("team"))] = r.get("note")
+            continue
+        values = {}
+        for key in ("commit_call", "best_case_call"):
+            value = r.get(key)
+            if value in (None, "") or (isinstance(value, float) and pd.isna(value)):
+                value = None
+            elif isinstance(value, bool) or not isinstance(value, (int, float)):
+                label = term("forecast_call", key, lang)
+                raise WorkbookError(f"{ws.title}, row {top + 1 + i}, {label}: {value!r} is not a number")
+            values[key] = value
+        calls.append({"rep": r.get("rep"), "team": r.get("team"), **values, "note": r.get("note")})
+    frame = pd.DataFrame(calls, columns=["rep", "team", "commit_call", "best_case_call", "note"])
+    for key in ("commit_call", "best_case_call"):
+        frame[key] = pd.to_numeric(frame[key]).astype(float)
+    return frame, notes
+
+
+def write_calls(wb, result, lang: str, ranges: dict) -> None:
+    """The Forecast calls sheet: the calls typed there kept, rolled up by formula beside the figures."""
+    from xlsales.core.funnel_analysis import forecast_calls
+
+    calls, notes = read_calls(wb, lang)
+    keep = calls.loc[calls[["commit_call", "best_case_call"]].notna().any(axis=1) | calls["note"].notna()]
+    rolled = forecast_calls(result.forecast, keep)
+    result.calls = rolled
+    rep_notes = dict(zip(calls["rep"], calls["note"]))
+    label = {k: note(f"level.{k}", lang) for k in ("company", "team", "rep")}
+    rep_label = label["rep"]
+    out = rolled.assign(level=rolled["level"].map(label))
+    out["note"] = [rep_notes.get(r.rep) if r.level == "rep" else notes.get((r.level, r.team if r.level == "team" else None))
+                   for r in rolled.itertuples(index=False)]
+    formulas = {}
+    for f in _FIGURES:
+        formulas[("rep", f)] = f"IFERROR(INDEX({{RepForecast.{f}}},MATCH({{rep}},{{RepForecast.rep}},0)),0)"
+        formulas[("team", f)] = f"SUMIFS({{RepForecast.{f}}},{{RepForecast.team}},{{team}})"
+        formulas[("company", f)] = f"SUM({{RepForecast.{f}}})"
+    for c in ("commit_call", "best_case_call"):
+        crit = f'{{{CALLS_TABLE}.level}},"{rep_label}"'
+        formulas[("team", c)] = (f'IF(COUNTIFS({crit},{{{CALLS_TABLE}.team}},{{team}},{{{CALLS_TABLE}.{c}}},"<>")=0,"",'
+                                 f"SUMIFS({{{CALLS_TABLE}.{c}}},{crit},{{{CALLS_TABLE}.team}},{{team}}))")
+        formulas[("company", c)] = (f'IF(COUNTIFS({crit},{{{CALLS_TABLE}.{c}}},"<>")=0,"",'
+                                    f"SUMIFS({{{CALLS_TABLE}.{c}}},{crit}))")
+    for column in (*_FIGURES, "commit_call", "best_case_call"):
+        out[column] = pd.Series([Formula(formulas[(lvl, column)]) if (lvl, column) in formulas else v
+                                 for lvl, v in zip(rolled["level"], rolled[column])], index=out.index, dtype=object)
+    fields = _call_fields()
+    ws, _ = _table(wb, CALLS_TABLE, "calls", fields, lang, protect=True)
+    ws["A2"] = note("calls", lang)
+    ws.freeze_panes = "D5"
+    ranges = dict(ranges)
+    ranges.update(table_ranges(wb, CALLS_TABLE, fields, len(out)))
+    write_table(wb, CALLS_TABLE, fields, out, lang, formula_ranges=ranges)
+    _bold_rows(ws, 5, len(out), len(fields), lambda level: level == rep_label)
