@@ -257,7 +257,7 @@ def test_chart_references_the_stage_funnel(built):
 def test_chinese_workbook(company, tmp_path):
     paths, summary = funnel_report(company, tmp_path, lang="zh", targets=_targets(company))
     wb = openpyxl.load_workbook(paths[0])
-    assert wb.sheetnames == ["概览", "阶段", "漏斗", "团队", "销售代表", "预测", "团队预测", "关注商机", "风险商机", "商机"]
+    assert wb.sheetnames == ["概览", "阶段", "漏斗", "团队", "销售代表", "预测", "团队预测", "经理预测", "关注商机", "风险商机", "商机"]
     deals = read_table(wb, "Deals", DEALS)
     assert set(deals["status"]) <= {"进行中", "赢单", "输单"}
     assert set(deals["stage"]) <= {"线索", "需求分析", "方案报价", "商务谈判", "赢单"}

@@ -78,8 +78,10 @@ def _sheet(wb, key: str, lang: str, protect: bool = True):
     title = term("sheet", f"funnel.{key}", lang)
     if title in wb.sheetnames:
         return wb[title]
-    deals = next((t for t in (term("sheet", "funnel.deals", lang), "Deals", "商机") if t in wb.sheetnames), None)
-    ws = wb.create_sheet(title, wb.sheetnames.index(deals) if deals else None)   # before the Deals sheet
+    # The calls go after the team forecast, the other sheets before the Deals sheet.
+    before = ("funnel.watch", "Watch", "关注商机") if key == "calls" else ("funnel.deals", "Deals", "商机")
+    anchor = next((t for t in (term("sheet", before[0], lang), *before[1:]) if t in wb.sheetnames), None)
+    ws = wb.create_sheet(title, wb.sheetnames.index(anchor) if anchor else None)
     ws["A1"] = f"xlsales — {title}"
     ws["A1"].font = Font(bold=True, size=13)
     ws.protection.sheet = protect
