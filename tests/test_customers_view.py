@@ -132,7 +132,7 @@ def test_rep_sheet_recalculates_to_the_api(customer_book, per_rep):
 
 
 @pytest.mark.parametrize("lang, words", [
-    ("en", ["5 customers on file; by the last 12 months' revenue 2 A, 2 B, 1 C", "the top 20 % (1) bring 52.6%",
+    ("en", ["5 customers on file; by sales over the last 12 months 2 A, 2 B, 1 C", "the top 20 % (1) bring 52.6%",
             "2 dormant", "A-class customers without an open deal:", "- A: ¥500"]),
     ("zh", ["共 5 个客户（按近 12 个月销售额：A 类 2、B 类 2、C 类 1）", "前 20%（1 个）贡献 52.6%", "无在途商机的 A 类客户", "- A：近 12 个月 ¥500"]),
 ])

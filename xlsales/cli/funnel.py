@@ -85,21 +85,23 @@ def funnel(opps_path, reps_path, stages_path, targets_book, target_file, as_of, 
     for metric, value in result.summary.itertuples(index=False):
         click.echo(f"  {metric:<20} {_show(value)}")
     if result.changes is not None:
-        _echo_changes(result.changes)
+        _echo_changes(result.changes, lang)
 
 
-def _echo_changes(changes) -> None:
+def _echo_changes(changes, lang: str) -> None:
     from xlsales.core.funnel_changes import reconciliation
+    from xlsales.glossary import term
 
     t = changes.total
-    click.echo(f"changes {changes.earlier_as_of:%Y-%m-%d} → {changes.as_of:%Y-%m-%d}")
+    word = (lambda key: term("pipeline_change", key, lang))
+    deals = "个商机" if lang == "zh" else "deals"
+    click.echo(f"{'变化' if lang == 'zh' else 'changes'} {changes.earlier_as_of:%Y-%m-%d} → {changes.as_of:%Y-%m-%d}")
     for name, sign, amount in reconciliation(t):
         mark = {1: "+", -1: "−", 0: "="}[sign]
-        deals = int(t[f"{name}_deals"])
-        click.echo(f"  {mark} {name:<18} {deals:>8,} deals {_show(amount):>18}")
-    click.echo(f"  moved forward {int(t['forward_deals']):,}, moved back {int(t['back_deals']):,}, close date "
-               f"pushed {int(t['pushed_deals']):,} deals ({int(t['pushes']):,} pushes), pulled in "
-               f"{int(t['pulled_in_deals']):,}")
+        click.echo(f"  {mark} {word(name):<22} {int(t[f'{name}_deals']):>8,} {deals} {_show(amount):>18}")
+    comma, semicolon = ("，", "；") if lang == "zh" else (", ", "; ")
+    moves = comma.join(f"{word(k)} {int(t[f'{k}_deals']):,}" for k in ("forward", "back", "pushed", "pulled_in"))
+    click.echo(f"  {moves}{semicolon}{word('pushes')} {int(t['pushes']):,}")
 
 
 def _show(value) -> str:
