@@ -85,7 +85,24 @@ def _sheet(wb, key: str, lang: str, protect: bool = True):
     ws["A1"] = f"xlsales — {title}"
     ws["A1"].font = Font(bold=True, size=13)
     ws.protection.sheet = protect
+    ws.page_setup.orientation = "landscape"             # printed like the other sheets: one page wide
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
     return ws
+
+
+def _note(ws, text: str, row: int = 2, width: int = 110) -> None:
+    """A sentence above a table, cut into two lines (rows 2 and 3) so that it does not widen the page."""
+    import textwrap
+
+    if any(ord(ch) > 0x2E80 for ch in text):            # Chinese: no spaces to break at
+        width = width // 2
+        lines = [text[i:i + width] for i in range(0, len(text), width)]
+    else:
+        lines = textwrap.wrap(text, width)
+    lines = lines[:1] + [" ".join(lines[1:]) if not any(ord(ch) > 0x2E80 for ch in text) else "".join(lines[1:])]
+    for offset, line in enumerate(lines[:2]):
+        ws.cell(row + offset, 1).value = line or None
 
 
 def _table(wb, name: str, sheet_key: str, fields, lang: str, top_left: str = "A4", protect: bool = True):
@@ -109,7 +126,8 @@ def _bold_rows(ws, first_row: int, rows: int, columns: int, keep) -> None:
     for r in range(first_row, first_row + rows):
         if not keep(ws.cell(r, 1).value):
             for c in range(1, columns + 1):
-                ws.cell(r, c).font = Font(bold=True)
+                cell = ws.cell(r, c)
+                cell.font = cell.font.copy(bold=True)
 
 
 # ------------------------------------------------------------------------------- Changes
@@ -160,13 +178,13 @@ def write_changes(wb, changes: PipelineChanges | None, lang: str, ranges: dict, 
         if _has(wb, CHANGE_TABLE):
             ws, _ = find_table(wb, CHANGE_TABLE)
             write_table(wb, CHANGE_TABLE, CHANGES, pd.DataFrame(columns=[f.key for f in CHANGES]), lang)
-            ws["A2"] = note("no_compare", lang)
+            _note(ws, note("no_compare", lang))
         return
     ws, _ = _table(wb, CHANGE_TABLE, "changes", CHANGES, lang)
     ws.freeze_panes = "D5"
     rows = change_rows(changes, lang, open_status)
-    ws["A2"] = note("changes", lang).format(earlier=f"{changes.earlier_as_of:%Y-%m-%d}",
-                                            now=f"{changes.as_of:%Y-%m-%d}")
+    _note(ws, note("changes", lang).format(earlier=f"{changes.earlier_as_of:%Y-%m-%d}",
+                                           now=f"{changes.as_of:%Y-%m-%d}"))
     write_table(wb, CHANGE_TABLE, CHANGES, rows, lang, formula_ranges=ranges)
     _bold_rows(ws, 5, len(rows), len(CHANGES), lambda level: level == note("level.rep", lang))
 
@@ -264,6 +282,7 @@ def _ensure_rules(wb, lang: str, rules: RiskRules) -> None:
     define_name(wb, "HistoryClosedDeals", ws.title, "$I$11")
     define_name(wb, "ActivityGiven", ws.title, "$I$12")
     create_table(ws, "StageTimes", STAGE_TIMES, "H14", lang, width=16)
+    ws.column_dimensions["H"].width = 62
 
 
 def write_risk(wb, result, lang: str, ranges: dict) -> None:
@@ -291,7 +310,7 @@ def write_risk(wb, result, lang: str, ranges: dict) -> None:
     frame = risk.assign(reasons=risk_reasons(risk, getattr(result, "risk_rules", RiskRules()), lang))
     write_table(wb, RISK_TABLE, fields, frame, lang, key=["id"], formula_ranges=ranges)
     ws, _ = find_table(wb, RISK_TABLE)
-    ws["A2"] = note("risk", lang)
+    _note(ws, note("risk", lang))
     ws.freeze_panes = "D5"
 
 
@@ -455,7 +474,7 @@ def write_customers(wb, result, lang: str, ranges: dict, open_status: str) -> No
         create_table(ws, "Customers", company_fields, "A15", lang, width=14)
         ws.freeze_panes = "C16"
     ws, _ = find_table(wb, "Customers")
-    ws["A2"] = note("customers", lang)
+    _note(ws, note("customers", lang))
     ranges = dict(ranges)
     ranges.update(table_ranges(wb, "Customers", company_fields, len(view)))
     write_table(wb, "Customers", company_fields, view, lang, key=["customer"], formula_ranges=ranges)
@@ -470,7 +489,7 @@ def write_customers(wb, result, lang: str, ranges: dict, open_status: str) -> No
         create_table(ws, "RepCustomers", rep_fields, "N4", lang, width=13)
         ws.freeze_panes = "B5"
     ws, _ = find_table(wb, "RepCustomers")
-    ws["A2"] = note("rep_customers", lang)
+    _note(ws, note("rep_customers", lang))
     reps = pd.DataFrame({"rep": sorted(per_rep["rep"].unique())})
     ranges.update(table_ranges(wb, "RepCustomers", rep_fields, len(per_rep)))
     ranges.update(table_ranges(wb, "RepConcentration", conc_fields, len(reps)))
@@ -562,7 +581,7 @@ def write_calls(wb, result, lang: str, ranges: dict) -> None:
                                  for lvl, v in zip(rolled["level"], rolled[column])], index=out.index, dtype=object)
     fields = _call_fields()
     ws, _ = _table(wb, CALLS_TABLE, "calls", fields, lang, protect=True)
-    ws["A2"] = note("calls", lang)
+    _note(ws, note("calls", lang))
     ws.freeze_panes = "D5"
     ranges = dict(ranges)
     ranges.update(table_ranges(wb, CALLS_TABLE, fields, len(out)))
