@@ -23,6 +23,7 @@ templates: $(STAMP)
 	$(BIN)/python workbook_templates/build_templates.py
 
 bench: $(STAMP)
+	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python bench/run_all.py
 
 clean:

@@ -10,6 +10,7 @@ process and of the largest worker (ru_maxrss).
 from __future__ import annotations
 
 import argparse
+import json
 import platform
 import resource
 import sys
@@ -30,6 +31,8 @@ def main() -> None:
     parser.add_argument("--formats", default="md,html")
     parser.add_argument("--workbooks", default="targets,funnel,commission")
     parser.add_argument("--out")
+    parser.add_argument("--json", help="also write the figures to this file (bench_scaling.py reads it)")
+    parser.add_argument("--months", type=int, default=30)
     args = parser.parse_args()
 
     from xlsales.build.config import load_config
@@ -40,7 +43,7 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     config_path.write_text(yaml.safe_dump({
         "company": "Bench Co", "language": "zh", "as_of": "2026-06-30",
-        "inputs": {"sample": {"seed": 7, "reps": args.reps, "months": 30}},
+        "inputs": {"sample": {"seed": 7, "reps": args.reps, "months": args.months}},
         "plan": {"commission": str(ROOT / "examples" / "plans" / "plan.zh.yaml")},
         "outputs": {"dir": str(out / "build"), "formats": args.formats.split(","),
                     "workbooks": [w for w in args.workbooks.split(",") if w]},
@@ -61,10 +64,15 @@ def main() -> None:
     for kind, seconds in sorted(by_kind.items(), key=lambda kv: -kv[1]):
         print(f"  {kind:<22} {seconds:7.1f} s (summed over workers)")
     me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"peak memory: main {me:.0f} MB, largest worker {children:.0f} MB")
+    workers = sorted(report.workers.values(), reverse=True)
+    print(f"peak memory: main {me:.0f} MB, workers {', '.join(f'{w:.0f}' for w in workers)} MB")
     for error in report.errors[:5]:
         print("error:", error, file=sys.stderr)
+    if args.json:
+        Path(args.json).write_text(json.dumps({
+            "reps": args.reps, "jobs": args.jobs, "formats": args.formats, "wall": wall, "prepare": prepared,
+            "files": len(report.paths), "errors": len(report.errors), "main_mb": me, "workers_mb": workers,
+            "by_kind": dict(by_kind)}), encoding="utf-8")
 
 
 if __name__ == "__main__":

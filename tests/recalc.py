@@ -13,15 +13,27 @@ import pytest
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 
 
+ALWAYS_RECALCULATE = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
+ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">
+<value>0</value></prop></item>
+</oor:items>
+"""
+
+
 def recalculate(path, outdir=None) -> openpyxl.Workbook:
     """Open ``path`` in headless LibreOffice, let it compute every formula, return the values.
 
-    openpyxl writes no cached values, so LibreOffice computes all formulas on load.
+    The profile tells LibreOffice to recalculate every formula on load (OOXMLRecalcMode 0), so the
+    values read back are LibreOffice's own, never the cached results the binder wrote.
     """
     if SOFFICE is None:
         pytest.fail("LibreOffice (soffice) is needed: .ci/run installs Debian's libreoffice-calc")
     outdir = Path(outdir or tempfile.mkdtemp(prefix="xlsales-recalc-"))
     profile = Path(tempfile.gettempdir()) / f"xlsales-lo-{uuid.uuid4().hex}"
+    (profile / "user").mkdir(parents=True)
+    (profile / "user" / "registrymodifications.xcu").write_text(ALWAYS_RECALCULATE, encoding="utf-8")
     try:
         subprocess.run(
             [SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import math
+import zipfile
 
 import numpy as np
 import openpyxl
+
+from xlsales.glossary import term
 import pandas as pd
 import pytest
 from openpyxl.styles import PatternFill
@@ -256,7 +259,7 @@ def test_chart_references_the_stage_funnel(built):
 def test_chinese_workbook(company, tmp_path):
     paths, summary = funnel_report(company, tmp_path, lang="zh", targets=_targets(company))
     wb = openpyxl.load_workbook(paths[0])
-    assert wb.sheetnames == ["概览", "阶段", "漏斗", "团队", "销售代表", "预测", "团队预测", "关注商机", "商机"]
+    assert wb.sheetnames == ["概览", "阶段", "漏斗", "团队", "销售代表", "预测", "团队预测", "经理预测", "关注商机", "风险商机", "商机"]
     deals = read_table(wb, "Deals", DEALS)
     assert set(deals["status"]) <= {"进行中", "赢单", "输单"}
     assert set(deals["stage"]) <= {"线索", "需求分析", "方案报价", "商务谈判", "赢单"}
@@ -337,3 +340,41 @@ def test_refresh_from_the_recorded_input_files(tmp_path):
     open_now = int(values["Summary"][name_cell(values, "OpenDeals").coordinate].value)
     assert open_now == int(opps["status"].eq("open").sum())
     assert before.startswith("=")       # headline figures are formulas, not values
+
+
+def _cell_value(v):
+    return None if v is None or v == "" else v
+
+
+# The week-over-week, risk, customers and forecast-call sheets are small sheets written cell by cell
+# through openpyxl, which stores no results: they are computed on the first recalculation (left for later).
+_UNCACHED_SHEETS = {term("sheet", f"funnel.{key}", "en")
+                    for key in ("changes", "risk", "customers", "rep_customers", "calls")}
+
+
+def test_cached_results_are_what_libreoffice_computes(built):
+    """Every formula carries Python's value as its cached result, and LibreOffice computes the same."""
+    _, path, recalculated = built
+    cached = openpyxl.load_workbook(path, data_only=True)
+    formulas = openpyxl.load_workbook(path)
+    compared = uncached = 0
+    for ws in formulas.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type != "f":
+                    continue
+                mine = _cell_value(cached[ws.title][cell.coordinate].value)
+                theirs = _cell_value(recalculated[ws.title][cell.coordinate].value)
+                if mine is None and ws.title in _UNCACHED_SHEETS:
+                    uncached += 1
+                    continue
+                where = f"{ws.title}!{cell.coordinate} {cell.value}"
+                if isinstance(theirs, (int, float)) and not isinstance(theirs, bool):
+                    assert isinstance(mine, (int, float)), f"{where}: cached {mine!r}, LibreOffice {theirs!r}"
+                    assert mine == pytest.approx(theirs, rel=1e-9, abs=1e-6), where
+                else:
+                    assert mine == theirs, f"{where}: cached {mine!r}, LibreOffice {theirs!r}"
+                compared += 1
+    assert compared > 1000
+    with zipfile.ZipFile(path) as z:        # a full recalculation on load only while some formula has no result
+        assert f'fullCalcOnLoad="{int(uncached > 0)}"' in z.read("xl/workbook.xml").decode()

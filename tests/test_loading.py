@@ -201,9 +201,8 @@ def test_custom_schema_nonnegative_and_unique(tmp_path):
     ]
 
 
-def test_million_rows_load_quickly(tmp_path):
-    import time
-
+def test_million_rows_load(tmp_path):
+    # Speed is measured in bench/, not here: this checks a million rows load whole and keep their row numbers.
     n = 1_000_000
     rng = np.random.default_rng(1)
     dates = (pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 900, n), unit="D")).strftime("%Y-%m-%d")
@@ -211,9 +210,7 @@ def test_million_rows_load_quickly(tmp_path):
                           "金额": rng.uniform(5000, 500000, n).round(2)})
     path = tmp_path / "big.csv"
     frame.to_csv(path, index=False)
-    start = time.perf_counter()
     loaded = load_orders(path)
-    assert time.perf_counter() - start < 12  # a few seconds; slack for a busy CI machine
     assert len(loaded) == n and loaded.index[-1] == n + 1
 
 

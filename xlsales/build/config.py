@@ -10,6 +10,7 @@ the outputs. Relative paths are read from the config file's folder. See docs/mem
       reps: data/reps.csv
       opportunities: data/opportunities.csv   # optional: funnel workbook and funnel memo sections
       compare: data/opportunities-last-week.csv  # optional earlier snapshot: what changed since
+      preset: zoho                            # optional: files as a CRM exports them (or mapping: crm.yaml)
       stages: stages.yaml                     # optional stage table
       targets: targets.xlsx                   # optional approved targets workbook (else planned here)
     plan:
@@ -54,6 +55,8 @@ class Inputs(_Strict):
     reps: Path | None = None
     opportunities: Path | None = None
     compare: Path | None = None     # an earlier opportunities snapshot: the pipeline's changes since
+    preset: Literal["zoho", "salesforce", "hubspot", "fxiaoke", "jiandaoyun"] | None = None  # CRM export format
+    mapping: Path | None = None     # a user's CRM mapping file (YAML), instead of a preset
     stages: Path | None = None
     targets: Path | None = None     # an approved targets workbook: memos and quotas use its grid
     sample: SampleInput | None = None

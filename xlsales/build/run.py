@@ -29,6 +29,11 @@ from pathlib import Path
 
 import pandas as pd
 
+try:
+    import resource
+except ImportError:          # Windows: no peak-memory figures
+    resource = None
+
 from xlsales.build.config import BuildConfig
 from xlsales.errors import InputError, InputFileError
 from xlsales.memos import suite
@@ -63,6 +68,8 @@ class TaskResult:
     paths: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    worker: int = 0                 # the process that ran it
+    peak_mb: float = 0.0            # its peak resident memory after the task (ru_maxrss)
 
 
 @dataclass
@@ -72,6 +79,7 @@ class BuildReport:
     tasks: int
     manifest: Path | None = None
     timings: list[tuple[str, str, float]] = field(default_factory=list)   # (kind, name, seconds) per task
+    workers: dict[int, float] = field(default_factory=dict)   # peak resident MB of each process that ran tasks
     skipped: list[str] = field(default_factory=list)   # outputs the config asks for but the inputs cannot give
 
     @property
@@ -87,6 +95,13 @@ def load_inputs(config: BuildConfig) -> dict:
     """orders, reps, optional deals + stages and commission plan, all checked; problems raised together."""
     problems: list[str] = []
     out: dict = {"deals": None, "stages": None, "commission_plan": None}
+    from xlsales.io.crm_mapping import load_mapping
+    mapping = None
+    try:
+        mapping = load_mapping(config.inputs.preset, config.path(config.inputs.mapping) if config.inputs.mapping else None)
+    except InputFileError as error:
+        problems.extend(error.problems)
+    out["mapping"] = mapping
     if config.inputs.sample is not None:
         from xlsales.sample import sample_company
         s = config.inputs.sample
@@ -96,7 +111,8 @@ def load_inputs(config: BuildConfig) -> dict:
             out["sample"] = company
     else:
         from xlsales.io.schemas import load_sales_inputs
-        orders, reps = load_sales_inputs(config.path(config.inputs.orders), config.path(config.inputs.reps), problems)
+        orders, reps = load_sales_inputs(config.path(config.inputs.orders), config.path(config.inputs.reps), problems,
+                                         mapping)
         out.update(orders=orders, reps=reps, as_of=None)
     if config.inputs.opportunities is not None:
         _load_opportunities(config, problems, out)
@@ -134,12 +150,12 @@ def _load_opportunities(config, problems, out) -> None:
     except InputFileError as error:
         problems.extend(error.problems)
         return
-    opps = load_opportunities(config.path(config.inputs.opportunities), problems)
+    opps = load_opportunities(config.path(config.inputs.opportunities), problems, out.get("mapping"))
     if not problems:
         opps = check_opportunities(opps, stages, out["reps"], problems)
         out.update(deals=with_rep_details(opps, out["reps"]), stages=stages)
     if config.inputs.compare is not None and not problems:
-        earlier = load_opportunities(config.path(config.inputs.compare), problems)
+        earlier = load_opportunities(config.path(config.inputs.compare), problems, out.get("mapping"))
         if not problems:
             earlier = check_opportunities(earlier, stages, out["reps"], problems)
             out["earlier_deals"] = with_rep_details(earlier, out["reps"])
@@ -189,6 +205,15 @@ def prepare(config: BuildConfig) -> Shared:
             earlier = data["earlier_deals"]
             earlier_as_of = min(data.get("earlier_as_of") or latest_date(earlier) or as_of, as_of)
             funnel_memo.changes = compare_pipeline(earlier, data["deals"], data["stages"], earlier_as_of, as_of)
+        if funnel_book is not None:
+            from xlsales.core.deal_risk import assess_risk
+            assess_risk(funnel_book)
+        if "customer" in data["orders"] and data["orders"]["customer"].notna().any():
+            from xlsales.core.customers import add_customers
+            add_customers(funnel_memo, data["orders"])
+            if funnel_book is not None:
+                for name in ("customers", "rep_customers", "customer_settings"):
+                    setattr(funnel_book, name, getattr(funnel_memo, name))
     if data["commission_plan"] is not None:
         from xlsales.workbooks.commission import run_commission
         cplan = data["commission_plan"]
@@ -313,6 +338,8 @@ def run_task(task: Task) -> TaskResult:
     except Exception as error:  # noqa: BLE001 - a task's failure is reported, the build goes on
         result.errors.append(f"{task.kind} {task.name}: {type(error).__name__}: {error}")
     result.seconds = time.perf_counter() - started
+    result.worker = os.getpid()
+    result.peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 if resource else 0.0
     return result
 
 
@@ -438,7 +465,10 @@ def _run(shared: Shared, jobs: int, shard: tuple[int, int], progress: bool | Non
     errors = sorted(e for r in results for e in r.errors)
     manifest = _manifest(shared.out, paths, shard) if paths else None
     timings = [(r.task.kind, r.task.name, r.seconds) for r in results]
-    return BuildReport(paths, errors, len(tasks), manifest, timings, skipped_outputs(shared))
+    workers: dict[int, float] = {}
+    for r in results:
+        workers[r.worker] = max(workers.get(r.worker, 0.0), r.peak_mb)
+    return BuildReport(paths, errors, len(tasks), manifest, timings, workers, skipped_outputs(shared))
 
 
 def _heaviest_first(tasks: list[Task]) -> list[Task]:

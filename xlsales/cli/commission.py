@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from xlsales.cli import fail, main
-from xlsales.cli.common import LANG_OPTION, output_path
+from xlsales.cli.common import LANG_OPTION, mapping_from, mapping_options, output_path
 from xlsales.io.schemas import load_sales_inputs
 from xlsales.cli.display import text_table
 from xlsales.core import periods
@@ -46,10 +46,11 @@ from xlsales.workbooks.binding import WorkbookError
               help="Workbook to write; an existing one is refreshed in place.")
 @click.option("--statements", "statements_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Also write one statement workbook per rep into this folder.")
+@mapping_options
 @LANG_OPTION
 def commission(plan_path, orders, reps, targets_path, quotas_path, clawbacks_path, credits_path, relief_path,
                whatif_path, pipeline_path, period, close,
-               ledger_path, out, statements_dir, lang):
+               ledger_path, out, statements_dir, preset, mapping_file, lang):
     """Pay commission for a period: tiers, gates, caps, awards, draws, clawbacks; a statement per rep."""
     from xlsales.workbooks.commission import run_commission, summary, write_commission_workbook
     from xlsales.workbooks.statements import write_statement_files
@@ -61,7 +62,8 @@ def commission(plan_path, orders, reps, targets_path, quotas_path, clawbacks_pat
         fail(InputError("give --period 2026-06 to pay a period, or --close 2026-06 to pay and close it"))
     try:
         plan, orders_frame, reps_frame, targets, quotas, clawbacks, credits, relief = _inputs(
-            plan_path, orders, reps, targets_path, quotas_path, clawbacks_path, credits_path, relief_path)
+            plan_path, orders, reps, targets_path, quotas_path, clawbacks_path, credits_path, relief_path,
+            mapping_from(preset, mapping_file))
         out = output_path(out)
         result = run_commission(plan, orders_frame, reps_frame, period, targets, quotas, clawbacks, credits, relief)
         label = periods.label(periods.parse(period, plan.period), plan.period)
@@ -126,7 +128,7 @@ def _whatif(plan, whatif_path, pipeline_path, reps_frame, period, run):
 
 
 def _inputs(plan_path, orders, reps, targets_path, quotas_path, clawbacks_path=None, credits_path=None,
-            relief_path=None):
+            relief_path=None, mapping=None):
     """Every input checked before anything is written; all file problems reported together."""
     if targets_path and quotas_path:
         raise InputError("give either --targets or --quotas, not both")
@@ -136,7 +138,7 @@ def _inputs(plan_path, orders, reps, targets_path, quotas_path, clawbacks_path=N
     except InputFileError as error:
         problems.extend(error.problems)
         plan = None
-    orders_frame, reps_frame = load_sales_inputs(orders, reps, problems)
+    orders_frame, reps_frame = load_sales_inputs(orders, reps, problems, mapping)
     sales_ok = not problems
     if sales_ok:
         check_credit_notes(orders_frame, problems)

@@ -12,6 +12,23 @@ LANG_OPTION = click.option("--lang", type=click.Choice(["en", "zh"]), default="e
                            help="Language of labels and memos (zh = 简体中文).")
 
 
+def mapping_options(command):
+    """--preset and --mapping: read a CRM export through a shipped preset or the user's mapping file."""
+    from xlsales.io.crm_mapping import PRESETS
+
+    command = click.option("--mapping", "mapping_file", type=click.Path(dir_okay=False, path_type=Path),
+                           help="Your own mapping (YAML: our column → the CRM's column, our stage → the CRM's "
+                                "stages) for another CRM's export.")(command)
+    return click.option("--preset", type=click.Choice(PRESETS),
+                        help="Read opportunities / orders as this CRM exports them (column and stage names).")(command)
+
+
+def mapping_from(preset, mapping_file):
+    """The mapping --preset / --mapping name (None for neither); a bad file raises InputFileError."""
+    from xlsales.io.crm_mapping import load_mapping
+    return load_mapping(preset, mapping_file)
+
+
 def parse_date(value, name: str) -> pd.Timestamp | None:
     if value in (None, ""):
         return None

@@ -9,7 +9,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from xlsales.cli import fail, main
-from xlsales.cli.common import LANG_OPTION
+from xlsales.cli.common import LANG_OPTION, mapping_from, mapping_options
 from xlsales.errors import InputError
 from xlsales.io.funnel_inputs import TARGET_FILE, read_pipeline_views  # noqa: F401 (TARGET_FILE for tests)
 
@@ -35,14 +35,21 @@ from xlsales.io.funnel_inputs import TARGET_FILE, read_pipeline_views  # noqa: F
               help="Date the earlier snapshot was taken (default: the last date in it).")
 @click.option("--stage-events", "events_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Stage history (id, stage, entered, status): the deals are rebuilt as of each date.")
+@click.option("--orders", "orders_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Orders file: adds the customers view (revenue, ABC, dormant customers, concentration).")
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Workbook to write; an existing one is refreshed in place.")
+@mapping_options
 @LANG_OPTION
 def funnel(opps_path, reps_path, stages_path, targets_book, target_file, as_of, period, compare, compare_as_of,
-           events_path, out_path, lang):
+           events_path, orders_path, out_path, preset, mapping_file, lang):
     """Funnel workbook: stages, deals, funnel by stage/team/rep, stale and slipped deals, forecast vs target."""
     from xlsales.core.funnel_analysis import analyse_funnel
+    from xlsales.core.deal_risk import assess_risk
     from xlsales.core.funnel_changes import compare_pipeline
+    from xlsales.core.customers import add_customers
+    from xlsales.io.schemas import load_orders
+    from xlsales.workbooks.funnel_sheets import existing_customer_settings, existing_risk_rules
     from xlsales.workbooks.binding import WorkbookError
     from xlsales.workbooks.funnel import write_funnel_workbook
 
@@ -51,13 +58,17 @@ def funnel(opps_path, reps_path, stages_path, targets_book, target_file, as_of, 
     as_of = pd.Timestamp(as_of or pd.Timestamp.today()).normalize()
     steps = tqdm(total=3, desc="funnel", disable=not sys.stderr.isatty(), file=sys.stderr)
     try:
-        deals, stages, targets, earlier, earlier_as_of = read_pipeline_views(
+        mapping = mapping_from(preset, mapping_file)
+        deals, stages, targets, earlier, earlier_as_of, events = read_pipeline_views(
             opps_path, reps_path, stages_path, targets_book, target_file, lang, as_of=as_of, compare=compare,
-            compare_as_of=compare_as_of, events_path=events_path)
+            compare_as_of=compare_as_of, events_path=events_path, mapping=mapping)
         steps.update()
         result = analyse_funnel(deals, stages, as_of, targets, period)
         if earlier is not None:
             result.changes = compare_pipeline(earlier, deals, stages, earlier_as_of, as_of)
+        assess_risk(result, events, existing_risk_rules(out_path))
+        if orders_path is not None:
+            add_customers(result, load_orders(orders_path, mapping=mapping), **existing_customer_settings(out_path))
         steps.update()
         sources = {"opportunities": opps_path, "reps": reps_path, "stages": stages_path,
                    "targets": targets_book, "target_file": target_file, "period": period}
@@ -74,21 +85,23 @@ def funnel(opps_path, reps_path, stages_path, targets_book, target_file, as_of, 
     for metric, value in result.summary.itertuples(index=False):
         click.echo(f"  {metric:<20} {_show(value)}")
     if result.changes is not None:
-        _echo_changes(result.changes)
+        _echo_changes(result.changes, lang)
 
 
-def _echo_changes(changes) -> None:
+def _echo_changes(changes, lang: str) -> None:
     from xlsales.core.funnel_changes import reconciliation
+    from xlsales.glossary import term
 
     t = changes.total
-    click.echo(f"changes {changes.earlier_as_of:%Y-%m-%d} → {changes.as_of:%Y-%m-%d}")
+    word = (lambda key: term("pipeline_change", key, lang))
+    deals = "个商机" if lang == "zh" else "deals"
+    click.echo(f"{'变化' if lang == 'zh' else 'changes'} {changes.earlier_as_of:%Y-%m-%d} → {changes.as_of:%Y-%m-%d}")
     for name, sign, amount in reconciliation(t):
         mark = {1: "+", -1: "−", 0: "="}[sign]
-        deals = int(t[f"{name}_deals"])
-        click.echo(f"  {mark} {name:<18} {deals:>8,} deals {_show(amount):>18}")
-    click.echo(f"  moved forward {int(t['forward_deals']):,}, moved back {int(t['back_deals']):,}, close date "
-               f"pushed {int(t['pushed_deals']):,} deals ({int(t['pushes']):,} pushes), pulled in "
-               f"{int(t['pulled_in_deals']):,}")
+        click.echo(f"  {mark} {word(name):<22} {int(t[f'{name}_deals']):>8,} {deals} {_show(amount):>18}")
+    comma, semicolon = ("，", "；") if lang == "zh" else (", ", "; ")
+    moves = comma.join(f"{word(k)} {int(t[f'{k}_deals']):,}" for k in ("forward", "back", "pushed", "pulled_in"))
+    click.echo(f"  {moves}{semicolon}{word('pushes')} {int(t['pushes']):,}")
 
 
 def _show(value) -> str:

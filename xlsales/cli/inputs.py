@@ -10,6 +10,7 @@ import click
 import pandas as pd
 
 from xlsales.cli import fail, main
+from xlsales.cli.common import mapping_from, mapping_options
 from xlsales.errors import InputError, InputFileError
 from xlsales.io.loading import capped
 from xlsales.io.schemas import LOADERS, SCHEMAS, check_orders_against_reps, detect_kind
@@ -33,10 +34,11 @@ def _optional(module: str, name: str):
 @click.option("--kind", type=click.Choice(sorted(SCHEMAS)), help="What the files hold (default: told by the headers).")
 @click.option("--stages", type=click.Path(dir_okay=False, path_type=Path),
               help="Stage table (YAML, CSV or XLSX) to check opportunities against (default: the built-in stages).")
-def check(files, kind, stages):
+@mapping_options
+def check(files, kind, stages, preset, mapping_file):
     """Validate input files (orders, reps, opportunities) without writing anything."""
     try:
-        loaded, problems = check_files(files, kind, stages)
+        loaded, problems = check_files(files, kind, stages, mapping_from(preset, mapping_file))
     except InputError as error:
         fail(error)
     for path, frame in loaded:
@@ -46,17 +48,23 @@ def check(files, kind, stages):
         fail(InputFileError(capped(problems)))
 
 
-def check_files(files, kind=None, stages=None) -> tuple[list[tuple[Path, pd.DataFrame]], list[str]]:
-    """Load every file and cross-check them; returns the frames and all problems found."""
+def check_files(files, kind=None, stages=None, mapping=None) -> tuple[list[tuple[Path, pd.DataFrame]], list[str]]:
+    """Load every file and cross-check them; returns the frames and all problems found. With a CRM
+    ``mapping`` of one kind of file (a preset maps opportunities), files are taken to be that kind."""
+    from xlsales.io.crm_mapping import load_mapped
+
     problems: list[str] = []
     loaded = []
+    if mapping is not None and kind is None and len(mapping.kinds) == 1:
+        kind = next(iter(mapping.kinds))
     for path in files:
         try:
             file_kind = kind or detect_kind(path)
         except InputFileError as error:
             problems.extend(error.problems)
             continue
-        loaded.append((Path(path), LOADERS[file_kind](path, problems)))
+        extra = {} if file_kind == "reps" else {"mapping": mapping}  # CRM exports hold orders and deals
+        loaded.append((Path(path), LOADERS[file_kind](path, problems, **extra)))
     # A file that could not be read at all loads empty; cross-checks against it would only add noise.
     usable = [frame for _, frame in loaded if len(frame)]
     reps = next((f for f in usable if f.attrs["kind"] == "reps"), None)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from xlsales.cli import fail, main
-from xlsales.cli.common import LANG_OPTION
+from xlsales.cli.common import LANG_OPTION, mapping_options
 from xlsales.errors import InputError
 
 _FILE = click.Path(dir_okay=False, exists=True, path_type=Path)
@@ -35,9 +35,10 @@ _FILE = click.Path(dir_okay=False, exists=True, path_type=Path)
 @click.option("--company", default="", help="Company name for the memo header.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("memos"),
               show_default=True, help="Output folder.")
+@mapping_options
 @LANG_OPTION
 def memo(kind, orders, reps, targets_book, opportunities, stages, compare, plan_file, as_of, team, reps_wanted, formats,
-         templates, company, out_dir, lang):
+         templates, company, out_dir, preset, mapping_file, lang):
     """Write review memos: Markdown, self-contained HTML with charts, and PDF."""
     from xlsales.build.config import BuildConfig
     from xlsales.build.run import prepare
@@ -59,6 +60,7 @@ def memo(kind, orders, reps, targets_book, opportunities, stages, compare, plan_
         config = BuildConfig.model_validate({
             "company": company, "language": lang, "as_of": parse_date(as_of, "--as-of"),
             "inputs": {"orders": orders, "reps": reps, "opportunities": opportunities, "compare": compare, "stages": stages,
+                       "preset": preset, "mapping": mapping_file,
                        "targets": targets_book},
             "plan": {"commission": plan_file},
             "outputs": {"dir": out_dir, "workbooks": [], "memos": [kind], "formats": list(chosen)},

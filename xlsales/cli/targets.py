@@ -7,7 +7,7 @@ import click
 
 from xlsales.cli import fail, main
 from xlsales.cli.display import text_table
-from xlsales.cli.common import LANG_OPTION, output_path, parse_blend, parse_date
+from xlsales.cli.common import LANG_OPTION, mapping_from, mapping_options, output_path, parse_blend, parse_date
 from xlsales.io.schemas import load_sales_inputs
 from xlsales.core.decomposition import BASES, DEFAULT_ROUND_TO, FOOTINGS, MEASURES, MeasurePlan
 from xlsales.core.forecast import METHODS
@@ -42,9 +42,10 @@ from xlsales.workbooks.targets import footing_text, refresh_targets_workbook, re
 @click.option("--key-product", "key_product", help="Also plan this product's revenue (key-product share = "
               "its target ÷ the revenue target); needs a product column in the orders.")
 @click.option("--who", help="Name for the revision log (default: your login).")
+@mapping_options
 @LANG_OPTION
 def targets(orders, reps, out, year, as_of, growth, method, window, footing, basis, blend, buffer, round_to,
-            refresh, key_product, who, lang):
+            refresh, key_product, who, preset, mapping_file, lang):
     """Set next year's targets from history and split them: company → region → rep → month."""
     try:
         if refresh:
@@ -55,7 +56,7 @@ def targets(orders, reps, out, year, as_of, growth, method, window, footing, bas
             raise InputError("--orders and --reps are required (or --refresh WORKBOOK)")
         check_target_settings(growth=growth, buffer=buffer, round_to=round_to, year=year, window=window,
                               blend=parse_blend(blend))
-        orders_frame, reps_frame = load_sales_inputs(orders, reps)
+        orders_frame, reps_frame = load_sales_inputs(orders, reps, mapping=mapping_from(preset, mapping_file))
         check_key_product(orders_frame, key_product)
         as_of_day = parse_date(as_of, "--as-of")
         plan_year = year or (as_of_day or orders_frame["date"].max()).year

@@ -43,6 +43,13 @@ class FunnelResult:
     summary: pd.DataFrame = field(default_factory=pd.DataFrame)  # company metrics: metric, value
     forecast_by_team: pd.DataFrame = field(default_factory=pd.DataFrame)  # the forecast per team
     changes: object = None              # funnel_changes.PipelineChanges against an earlier view, if any
+    risk: pd.DataFrame | None = None    # deal_risk.deal_risk per open deal (see deal_risk.assess_risk)
+    stage_times: pd.DataFrame | None = None   # deal_risk.stage_medians
+    risk_rules: object = None           # deal_risk.RiskRules used
+    customers: pd.DataFrame | None = None       # customers.customer_view of the company (with orders)
+    rep_customers: pd.DataFrame | None = None   # ... and per rep
+    customer_settings: dict | None = None       # a_share, b_share, dormant_months used
+    calls: pd.DataFrame | None = None   # forecast_calls: the managers' calls rolled up (set when written)
 
 
 def period_bounds(as_of, period: str = "year") -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -333,3 +340,42 @@ def company_summary(r: FunnelResult) -> pd.DataFrame:
         "deals_needed": float(deals_needed_array(gap, row.get("win_rate", np.nan), row.get("avg_deal", np.nan))),
     }
     return pd.DataFrame({"metric": list(values), "value": list(values.values())})
+
+
+# ------------------------------------------------------------------------------- managers' calls
+
+
+def forecast_calls(forecast: pd.DataFrame, calls: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The managers' forecast calls rolled up rep → team → company beside the figures of ``forecast``
+    (``forecast_by_rep``): weighted, commit, best case, closed and forecast (closed + commit).
+
+    ``calls``: rep, commit_call, best_case_call (blank = no call), optional team (for a rep no longer in
+    the forecast, whose call is kept). A team's call is the sum of its reps' calls, blank when none of
+    them has one; likewise the company's. call_vs_forecast = commit call − forecast."""
+    figures = ["weighted", "commit", "best_case", "closed", "forecast"]
+    reps = forecast[["rep", "team", *figures]].copy()
+    if calls is not None and len(calls):
+        calls = calls.drop_duplicates("rep", keep="last")
+        gone = calls.loc[~calls["rep"].isin(reps["rep"])]
+        if len(gone):
+            reps = pd.concat([reps, pd.DataFrame({"rep": gone["rep"], "team": gone.get("team", NO_TEAM)})
+                              .assign(**{f: 0.0 for f in figures})], ignore_index=True)
+        reps = reps.merge(calls[["rep", "commit_call", "best_case_call"]], on="rep", how="left")
+    else:
+        reps["commit_call"], reps["best_case_call"] = np.nan, np.nan
+    reps["team"] = reps["team"].fillna(NO_TEAM)
+    reps = reps.sort_values(["team", "rep"], kind="stable").reset_index(drop=True)
+
+    def summed(part: pd.DataFrame) -> dict:
+        row = {f: float(part[f].sum()) for f in figures}
+        for call in ("commit_call", "best_case_call"):
+            row[call] = float(part[call].sum()) if part[call].notna().any() else np.nan
+        return row
+
+    rows = [{"level": "company", "team": None, "rep": None, **summed(reps)}]
+    for team, part in reps.groupby("team", sort=True):
+        rows.append({"level": "team", "team": team, "rep": None, **summed(part)})
+        rows += [{"level": "rep", **r} for r in part.to_dict("records")]
+    out = pd.DataFrame(rows)
+    out["call_vs_forecast"] = out["commit_call"] - out["forecast"]
+    return out

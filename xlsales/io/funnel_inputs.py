@@ -56,8 +56,9 @@ def latest_date(deals: pd.DataFrame) -> pd.Timestamp | None:
 
 
 def read_funnel_inputs(opps_path, reps_path, stages_path=None, targets_book=None, target_file=None,
-                       lang="en") -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
-    """Load and check every input, reporting all problems at once (InputFileError)."""
+                       lang="en", mapping=None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """Load and check every input, reporting all problems at once (InputFileError). ``mapping``: a CRM
+    preset or mapping file (``crm_mapping.load_mapping``) the opportunities file is read through."""
     from xlsales.io.opportunities import check_opportunities, load_stages, with_rep_details
     from xlsales.io.schemas import load_opportunities, load_reps
 
@@ -68,7 +69,7 @@ def read_funnel_inputs(opps_path, reps_path, stages_path=None, targets_book=None
     except InputFileError as error:
         problems.extend(error.problems)
         stages = None
-    opps = load_opportunities(opps_path, problems)
+    opps = load_opportunities(opps_path, problems, mapping)
     if stages is not None and not problems:
         opps = check_opportunities(opps, stages, reps, problems)
     targets = _targets(targets_book, target_file, problems)
@@ -112,13 +113,13 @@ def compare_argument(value) -> pd.Timestamp | Path | None:
 
 
 def read_pipeline_views(opps_path, reps_path, stages_path=None, targets_book=None, target_file=None, lang="en", *,
-                        as_of, compare=None, compare_as_of=None, events_path=None):
+                        as_of, compare=None, compare_as_of=None, events_path=None, mapping=None):
     """The deals as of ``as_of`` and, with ``compare``, as of the earlier date, plus stages and targets.
 
     Without ``events_path`` the opportunities file is today's snapshot and ``compare`` an earlier
     snapshot file, seen from ``compare_as_of`` (default: the last date it mentions). With a stage-events
     file both views are rebuilt from the history (``deals_as_of``) and ``compare`` is the earlier date.
-    Returns (deals, stages, targets, earlier deals or None, earlier as-of or None)."""
+    Returns (deals, stages, targets, earlier deals or None, earlier as-of or None, stage events or None)."""
     from xlsales.core.funnel_history import deals_as_of
     from xlsales.io.opportunities import check_opportunities, with_rep_details
     from xlsales.io.schemas import load_opportunities, load_reps
@@ -131,8 +132,9 @@ def read_pipeline_views(opps_path, reps_path, stages_path=None, targets_book=Non
                               "history (--stage-events FILE); otherwise give the earlier snapshot file"])
     if isinstance(compare, Path) and events_path is not None:
         raise InputFileError(["--compare: with --stage-events give the earlier date (YYYY-MM-DD), not a file"])
-    deals, stages, targets = read_funnel_inputs(opps_path, reps_path, stages_path, targets_book, target_file, lang)
-    earlier = earlier_as_of = None
+    deals, stages, targets = read_funnel_inputs(opps_path, reps_path, stages_path, targets_book, target_file, lang,
+                                                mapping)
+    earlier = earlier_as_of = events = None
     if events_path is not None:
         events = read_stage_events(events_path, stages, problems)
         if not problems:
@@ -148,7 +150,7 @@ def read_pipeline_views(opps_path, reps_path, stages_path=None, targets_book=Non
         deals = deals_as_of(events, deals, as_of, names)
     elif compare is not None:
         reps = load_reps(reps_path)
-        earlier = load_opportunities(compare, problems)
+        earlier = load_opportunities(compare, problems, mapping)
         if not problems:
             earlier = check_opportunities(earlier, stages, reps, problems)
         raise_if_any(problems)
@@ -158,4 +160,4 @@ def read_pipeline_views(opps_path, reps_path, stages_path=None, targets_book=Non
     if earlier_as_of is not None and earlier_as_of > as_of:
         raise InputFileError([f"--compare: the earlier view ({earlier_as_of:%Y-%m-%d}) is after the as-of date "
                               f"({as_of:%Y-%m-%d}); give the older snapshot to --compare"])
-    return deals, stages, targets, earlier, earlier_as_of
+    return deals, stages, targets, earlier, earlier_as_of, events

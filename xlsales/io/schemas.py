@@ -57,6 +57,8 @@ OPPORTUNITIES = Schema("opportunities", (
     Column("closed_date", ("成交日期", "关闭日期", "实际成交日期", "closed"), kind="date", required=False),
     Column("close_date_changes", ("改期次数", "延期次数", "close date changes"), kind="int", required=False,
            nonnegative=True, default=0),
+    Column("last_activity", ("最近活动日期", "最后活动日期", "最近跟进时间", "last activity", "last activity date"),
+           kind="date", required=False),
 ), unique=("id",))
 
 SCHEMAS = {s.kind: s for s in (ORDERS, REPS, OPPORTUNITIES)}
@@ -69,9 +71,11 @@ NAME_HINTS = {
 }
 
 
-def load_orders(path, problems=None) -> pd.DataFrame:
+def load_orders(path, problems=None, mapping=None) -> pd.DataFrame:
+    """``mapping``: a CRM preset or mapping file (``crm_mapping.load_mapping``) to read it through."""
+    from xlsales.io.crm_mapping import load_mapped
     found: list[str] = []
-    frame = load_table(path, ORDERS, found)
+    frame = load_mapped(path, ORDERS, mapping, found)
     if not found:
         found += stray_dates(frame)
     report(found, problems)
@@ -134,9 +138,10 @@ def check_reps_for_plan(reps: pd.DataFrame, year: int, grades=None, problems=Non
     return found
 
 
-def load_opportunities(path, problems=None) -> pd.DataFrame:
-    """Columns and types only; the funnel checks stages and statuses."""
-    return load_table(path, OPPORTUNITIES, problems)
+def load_opportunities(path, problems=None, mapping=None) -> pd.DataFrame:
+    """Columns and types only; the funnel checks stages and statuses. ``mapping`` as for load_orders."""
+    from xlsales.io.crm_mapping import load_mapped
+    return load_mapped(path, OPPORTUNITIES, mapping, problems)
 
 
 LOADERS = {"orders": load_orders, "reps": load_reps, "opportunities": load_opportunities}
@@ -153,11 +158,11 @@ def check_orders_against_reps(orders: pd.DataFrame, reps: pd.DataFrame, problems
     return found
 
 
-def load_sales_inputs(orders_path, reps_path, problems: list | None = None):
+def load_sales_inputs(orders_path, reps_path, problems: list | None = None, mapping=None):
     """Orders and reps, checked together (every problem in either file at once, then orders whose rep
     is not in the reps file). With ``problems`` the caller collects them; otherwise they are raised."""
     found: list[str] = []
-    orders = load_orders(orders_path, found)
+    orders = load_orders(orders_path, found, mapping)
     reps = load_reps(reps_path, found)
     if not found:
         check_orders_against_reps(orders, reps, found)

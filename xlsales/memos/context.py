@@ -185,6 +185,7 @@ def funnel_summary(funnel: dict | None, target: float, actual: float) -> dict | 
     for key in ("stale", "slipped", "open_deals"):
         out[key] = int(funnel.get(key) or 0)
     out["changes"] = funnel.get("changes")
+    out["customers"] = funnel.get("customers")
     return out
 
 

@@ -65,11 +65,38 @@ def pipeline_changes(changes, reps=None) -> dict | None:
     return out
 
 
+def customer_summary(result, rep: str | None = None) -> dict | None:
+    """The customers view (``FunnelResult.customers`` / ``rep_customers``) of the company or one rep:
+    concentration, ABC counts, dormant customers and the A-class customers without an open deal."""
+    from xlsales.core.customers import concentration
+
+    view = getattr(result, "customers" if rep is None else "rep_customers", None)
+    if view is None:
+        return None
+    if rep is not None:
+        view = view[view["rep"] == rep]
+        if view.empty:
+            return None
+    c = concentration(view).iloc[0]
+    a_free = view[(view["abc"] == "A") & (view["open_deals"] == 0)]
+    dormant = view[view["dormant"]].sort_values("last_order", ascending=False)
+    return {"customers": int(c["customers"]), "revenue": float(c["revenue"]),
+            "top_n_share": _float(c["top_n_share"]), "top_share_customers": int(c["top_share_customers"]),
+            "top_share_share": _float(c["top_share_share"]), "a": int(c["a"]), "b": int(c["b"]), "c": int(c["c"]),
+            "dormant": int(c["dormant"]),
+            "dormant_months": int((getattr(result, "customer_settings", None) or {}).get("dormant_months", 6)),
+            "dormant_list": [{"customer": r.customer, "last_order": r.last_order.date(), "revenue": float(r.revenue)}
+                             for r in dormant.head(10).itertuples()],
+            "a_without_deal": [{"customer": r.customer, "revenue": float(r.revenue), "last_order": r.last_order.date()}
+                               for r in a_free.itertuples()]}
+
+
 def company_funnel(result) -> dict:
     """The company funnel of a ``xlsales.core.funnel_analysis.FunnelResult``."""
     summary = dict(zip(result.summary["metric"], result.summary["value"]))
     return {
         "changes": pipeline_changes(getattr(result, "changes", None)),
+        "customers": customer_summary(result),
         "stages": _stage_rows(result.by_stage),
         "open": float(summary["open_pipeline"]), "weighted": float(summary["weighted_pipeline"]),
         "coverage": summary.get("coverage"), "bottleneck": summary.get("bottleneck"),
@@ -104,6 +131,7 @@ def group_funnel(result, reps, picked: tuple | None = None) -> dict | None:
         summed["conversion"] = stages.sort_values("stage_no")["conversion"].to_numpy()
     out = {"stages": _stage_rows(summed), "open": float(metrics["open_amount"].sum()),
            "changes": pipeline_changes(getattr(result, "changes", None), reps),
+           "customers": customer_summary(result, reps[0]) if len(reps) == 1 else None,
            "weighted": float(metrics["weighted"].sum()),
            "stale": int(metrics["stale"].sum()), "slipped": int(metrics["slipped"].sum()),
            "open_deals": int(metrics["open_deals"].sum())}

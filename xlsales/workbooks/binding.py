@@ -16,7 +16,6 @@ import copy
 import os
 import re
 import tempfile
-import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -30,9 +29,14 @@ from openpyxl.utils import get_column_letter, quote_sheetname, range_boundaries
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import TableColumn
 
+from xlsales.workbooks import stream
+
 VALUE, FORMULA, INPUT = "value", "formula", "input"
 # Text that Excel would read as a formula, written as plain text instead.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Tables with at least this many rows are streamed as sheet XML at save time instead of openpyxl cells.
+STREAM_ROWS = 20
+MAX_ROWS = 1_048_576
 
 
 @dataclass(frozen=True)
@@ -199,19 +203,27 @@ def _copy_style(source, target) -> None:
 
 
 def write_table(wb, name: str, fields, frame: pd.DataFrame, lang: str = "en", key=None,
-                formula_ranges=None) -> None:
+                formula_ranges=None, cached: dict | None = None) -> None:
     """Fill table ``name`` with ``frame`` (columns = field keys), keeping what the user wrote.
 
     ``key``: field keys that identify a row; the user's own columns and INPUT fields are carried
     over from the existing rows with the same key. Fields missing from the table (the user deleted
     the column) are skipped. ``formula_ranges`` maps (table, key) → (sheet ref, letter, top, bottom)
-    for placeholders that point at other tables; see ``table_ranges``.
+    for placeholders that point at other tables; see ``table_ranges``. ``cached``: for formula fields,
+    the values Python computed (one per frame row), written as the formulas' cached results.
+
+    Tables of ``STREAM_ROWS`` rows or more, and tables given ``cached``, are not built as openpyxl cells:
+    their rows are streamed into the sheet's XML at save time (``xlsales.workbooks.stream``).
     """
     ws, table = find_table(wb, name)
     min_col, min_row, max_col, max_row, headers = _table_geometry(ws, table)
     columns = _field_columns(fields, headers, min_col)
     kept = _kept_cells(ws, table, fields, columns, key) if key else {}
     n = max(len(frame), 1)
+    if min_row + n > MAX_ROWS:
+        raise WorkbookError(f"table {name!r} would need {n:,} rows below row {min_row}, more than a sheet holds "
+                            f"({MAX_ROWS:,} rows in Excel)")
+    streamed = len(frame) >= STREAM_ROWS or bool(cached)        # openpyxl cannot write cached results
     for r in range(min_row + 1 + n, max_row + 1):      # rows the table no longer has
         for c in range(min_col, max_col + 1):
             ws.cell(r, c).value = None
@@ -223,10 +235,17 @@ def write_table(wb, name: str, fields, frame: pd.DataFrame, lang: str = "en", ke
     ranges.update(_ranges_of(ws, name, columns, min_row, n))
     by_column = {col: key_ for key_, col in columns.items()}
     by_field = {f.key: f for f in fields}
-    keys = [tuple(_plain(v) for v in row) for row in frame[list(key)].itertuples(index=False)] if key else []
+    keys = _row_keys(frame, key) if key and (kept or not streamed) else []
+    styles = {col: _column_style(ws.cell(min_row + 1, col), by_field.get(by_column.get(col)))
+              for col in range(min_col, max_col + 1)}
+    block = stream.Block(min_row + 1, n) if streamed else None
     for offset, col in enumerate(range(min_col, max_col + 1)):
         field = by_field.get(by_column.get(col))
-        style = _column_style(ws.cell(min_row + 1, col), field)
+        style = styles[col]
+        if streamed:
+            block.columns.append(_stream_column(wb, min_row + 1, col, style, field, frame, columns, ranges, kept, keys,
+                                                headers[offset], key, cached))
+            continue
         if field is not None and field.kind == FORMULA:
             pattern = compile_formula(field.formula, columns, ranges)
             cells = [_Expanded(pattern.format(min_row + 1 + i)) for i in range(len(frame))]
@@ -255,10 +274,53 @@ def write_table(wb, name: str, fields, frame: pd.DataFrame, lang: str = "en", ke
                     cell.data_type = "s"
             elif value is not None:
                 set_cell(cell, value)
+    if streamed:
+        stream.add_block(ws, block)
     table.ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{min_row + n}"
     _sync_table_columns(ws, table, min_col, max_col, min_row)
     if table.autoFilter is not None:
         table.autoFilter.ref = table.ref
+
+
+def _stream_column(wb, top, col, style, field, frame, columns, ranges, kept, keys, header, key, cached):
+    """One column of a streamed table: a shared formula, the frame's values, or the user's kept cells."""
+    style_id = wb._cell_styles.add(style) if style is not None and any(style) else 0
+    if field is not None and field.kind == FORMULA:
+        values = (cached or {}).get(field.key)
+        return stream.Column(col, style_id, formula=compile_formula(field.formula, columns, ranges),
+                             cached=None if values is None else pd.Series(values).reset_index(drop=True))
+    if field is not None and field.key in frame.columns:
+        series = frame[field.key]
+        if series.dtype == object and any(isinstance(v, Formula) for v in series):
+            series = [stream.Expanded("=" + expand_formula(v, top + i, columns, ranges)) if isinstance(v, Formula)
+                      else _plain(v) for i, v in enumerate(series.tolist())]
+        return stream.Column(col, style_id, values=series)
+    if key and kept and (field is None or field.kind == INPUT):
+        label = field.key if field is not None else header
+        return stream.Column(col, style_id, values=[kept.get((k, label)) for k in keys])
+    return stream.Column(col, style_id)
+
+
+def add_columns(wb, name: str, fields, keys, lang: str = "en") -> None:
+    """Give table ``name`` the columns of ``keys`` it lacks (e.g. a workbook made before they existed), at its
+    right edge; for columns the formulas need, which the binder otherwise skips when a user deletes them."""
+    ws, table = find_table(wb, name)
+    min_col, min_row, max_col, max_row, headers = _table_geometry(ws, table)
+    have = _field_columns(fields, headers, min_col)
+    missing = [f for f in fields if f.key in keys and f.key not in have]
+    for f in missing:
+        max_col += 1
+        ws.cell(min_row, max_col).value = f.label(lang)
+        if f.number_format:
+            ws.cell(min_row + 1, max_col).number_format = f.number_format
+    if missing:
+        table.ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{max_row}"
+        _sync_table_columns(ws, table, min_col, max_col, min_row)
+
+
+def _row_keys(frame: pd.DataFrame, key) -> list[tuple]:
+    """Each frame row's key as a tuple of plain values (as ``_kept_cells`` reads them back)."""
+    return list(zip(*(_column_values(frame[k]) for k in key)))
 
 
 def _column_style(template_cell, field):
@@ -329,6 +391,16 @@ def _sync_table_columns(ws, table, min_col, max_col, header_row):
     table.autoFilter = table.autoFilter
 
 
+def set_formula(cell, formula: str, cached=None) -> None:
+    """Put ``formula`` (with its '=') in ``cell`` with ``cached``, Python's value of it, as its cached result
+    (openpyxl writes none, so the cell is written at save time, with its style)."""
+    ws = cell.parent
+    style = ws.parent._cell_styles.add(cell._style) if cell.has_style else 0
+    pattern = formula.replace("{", "{{").replace("}", "}}")
+    stream.add_block(ws, stream.Block(cell.row, 1, [stream.Column(
+        cell.column, style, formula=pattern, cached=pd.Series([cached], dtype=object))]))
+
+
 def name_cell(wb, name: str):
     """The single cell a defined name points to."""
     defined = wb.defined_names.get(name)
@@ -371,8 +443,7 @@ def save_atomic(wb, path, stamp: datetime | None = None) -> Path:
     handle, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
     os.close(handle)
     try:
-        wb.save(tmp)
-        _normalise_zip(tmp, stamp)
+        stream.save(wb, tmp, stamp, fix_part=_fix_part)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -380,22 +451,9 @@ def save_atomic(wb, path, stamp: datetime | None = None) -> Path:
     return path
 
 
-_CORE_DATES = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
-
-
-def _normalise_zip(path, stamp: datetime | None) -> None:
-    """Rewrite the package with fixed entry dates (and document dates, when ``stamp`` is given)."""
-    with zipfile.ZipFile(path) as source:
-        entries = [(info, source.read(info.filename)) for info in source.infolist()]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for info, data in entries:
-            if stamp is not None and info.filename == "docProps/core.xml":
-                text = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-                data = _CORE_DATES.sub(lambda m: m.group(1) + text + m.group(3), data)
-            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = info.external_attr
-            target.writestr(fixed, data)
+def _fix_part(name: str, data: bytes) -> bytes:
+    """A package part as it goes into the zip, for fixes openpyxl does not make itself."""
+    return data
 
 
 # ---------------------------------------------------------------------------------------------

@@ -18,15 +18,19 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.label import DataLabelList
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 from xlsales.core.funnel_analysis import CATEGORY_LABELS, NOT_CREDIBLE_PUSHES, FunnelResult, analyse_funnel
 from xlsales.core.stages import STATUS_LABELS
 from xlsales.glossary import term
 from xlsales.workbook_templates import template_path
-from xlsales.workbooks.funnel_sheets import write_changes
+from xlsales.core.deal_risk import assess_risk
+from xlsales.workbooks.funnel_sheets import (
+    read_risk_rules, write_calls, write_changes, write_customers, write_risk,
+)
 from xlsales.workbooks.binding import (
-    FORMULA, INPUT, Field, WorkbookError, create_table, define_name, expand_formula, find_table, name_cell, open_workbook,
-    save_atomic, set_cell, table_ranges, write_table,
+    FORMULA, add_columns, INPUT, Field, WorkbookError, create_table, define_name, expand_formula, find_table, name_cell, open_workbook,
+    save_atomic, set_cell, set_formula, table_ranges, write_table,
 )
 
 MONEY, SHARE, DATE, COUNT, DAYS = "#,##0.00", "0.0%", "yyyy-mm-dd", "#,##0", "#,##0.0"
@@ -112,54 +116,72 @@ FUNNEL = (
 )
 
 
+def _deals(col: str) -> str:
+    """The rows of Deals column ``col`` that hold this row's group (``deals_first``..``deals_last``, written
+    by Python): a per-rep or per-team formula looks at its own deals, not the whole table, so that
+    recalculating the workbook grows with the deals, not with deals × reps."""
+    return f"INDEX({{Deals.{col}}},{{deals_first}}):INDEX({{Deals.{col}}},{{deals_last}})"
+
+
+# Where a group's deals are in the Deals table; the group criterion stays in every formula, so a range
+# that holds other deals too (Deals re-sorted by hand) still counts only the group's own.
+DEAL_ROWS = (Field("deals_first", "First deal (row in Deals)", "首个商机（商机表行号）", number_format="0"),
+             Field("deals_last", "Last deal (row in Deals)", "最后商机（商机表行号）", number_format="0"))
+
+
 def _group_fields(key: str, en: str, zh: str) -> tuple[Field, ...]:
     """Metrics per team or per rep; ``key`` is the Deals column the group is matched on."""
-    crit = f"{{Deals.{key}}},{{{key}}}"
+    crit = f"{_deals(key)},{{{key}}}"
+    status, amount = _deals("status"), _deals("amount")
     lead = (Field("rep", "Rep", "销售代表"), Field("team", "Team", "团队")) if key == "rep" else (Field(key, en, zh),)
     return lead + (
-        _f("open_deals", "Open deals", "在途商机数", f'COUNTIFS({crit},{{Deals.status}},"[open]")', COUNT),
-        _f("open_amount", "Open pipeline", "在途金额", f'SUMIFS({{Deals.amount}},{crit},{{Deals.status}},"[open]")', MONEY),
-        _f("weighted", "Weighted pipeline", "加权管道", f"SUMIFS({{Deals.weighted}},{crit})", MONEY),
-        _f("won", "Won", "赢单数", f'COUNTIFS({crit},{{Deals.status}},"[won]")', COUNT),
-        _f("lost", "Lost", "输单数", f'COUNTIFS({crit},{{Deals.status}},"[lost]")', COUNT),
-        _f("won_amount", "Won amount", "赢单金额", f'SUMIFS({{Deals.amount}},{crit},{{Deals.status}},"[won]")', MONEY),
+        _f("open_deals", "Open deals", "在途商机数", f'COUNTIFS({crit},{status},"[open]")', COUNT),
+        _f("open_amount", "Open pipeline", "在途金额", f'SUMIFS({amount},{crit},{status},"[open]")', MONEY),
+        _f("weighted", "Weighted pipeline", "加权管道", f"SUMIFS({_deals('weighted')},{crit})", MONEY),
+        _f("won", "Won", "赢单数", f'COUNTIFS({crit},{status},"[won]")', COUNT),
+        _f("lost", "Lost", "输单数", f'COUNTIFS({crit},{status},"[lost]")', COUNT),
+        _f("won_amount", "Won amount", "赢单金额", f'SUMIFS({amount},{crit},{status},"[won]")', MONEY),
         _f("win_rate", "Win rate", "赢率", 'IF({won}+{lost}=0,"",{won}/({won}+{lost}))', SHARE),
         _f("avg_deal", "Average deal", "平均单额", 'IF({won}=0,"",{won_amount}/{won})', MONEY),
         _f("cycle_days", "Cycle days", "平均成交周期（天）",
-           f'IF({{won}}=0,"",AVERAGEIFS({{Deals.cycle_days}},{crit},{{Deals.status}},"[won]"))', DAYS),
+           f'IF({{won}}=0,"",AVERAGEIFS({_deals("cycle_days")},{crit},{status},"[won]"))', DAYS),
         _f("velocity", "Sales velocity (per day)", "销售速度（每天）",
            'IF({win_rate}="","",IF({avg_deal}="","",IF({cycle_days}="","",IF({cycle_days}<=0,"",'
            '{open_deals}*{win_rate}*{avg_deal}/{cycle_days}))))', MONEY),
-        _f("stale", "Stale deals", "滞留商机", f"COUNTIFS({crit},{{Deals.stale}},1)", COUNT),
-        _f("slipped", "Slipped deals", "延期商机", f"COUNTIFS({crit},{{Deals.slipped}},1)", COUNT),
-        _f("not_credible", "Not credible", "改期≥3次", f"COUNTIFS({crit},{{Deals.not_credible}},1)", COUNT),
+        _f("stale", "Stale deals", "滞留商机", f"COUNTIFS({crit},{_deals('stale')},1)", COUNT),
+        _f("slipped", "Slipped deals", "延期商机", f"COUNTIFS({crit},{_deals('slipped')},1)", COUNT),
+        _f("not_credible", "Not credible", "改期≥3次", f"COUNTIFS({crit},{_deals('not_credible')},1)", COUNT),
         Field("bottleneck", "Bottleneck stage", "瓶颈阶段"),
-    )
+    ) + DEAL_ROWS
 
 
 TEAMS = _group_fields("team", "Team", "团队")
 REPS = _group_fields("rep", "Rep", "销售代表")
 
-_DUE = '{Deals.rep},{rep},{Deals.status},"[open]",{Deals.expected_close},"<="&PeriodEnd'
+_DUE = f'{_deals("rep")},{{rep}},{_deals("status")},"[open]",{_deals("expected_close")},"<="&PeriodEnd'
+# RepFunnel lists the reps in the order RepForecast does: look on this row first, MATCH only if it is not there.
+_SAME_ROW = "(ROW()-ROW({RepForecast.rep:first})+1)"
+_REP_ROW = (f"IF(IFERROR(INDEX({{RepFunnel.rep}},{_SAME_ROW})={{rep}},FALSE),{_SAME_ROW},"
+            "MATCH({rep},{RepFunnel.rep},0))")
 FORECAST = (
     Field("rep", "Rep", "销售代表"), Field("team", "Team", "团队"),
     Field("target", "Target (period)", "期间目标", INPUT, number_format=MONEY),
-    _f("closed", "Closed won", "已成交", 'SUMIFS({Deals.amount},{Deals.rep},{rep},{Deals.status},"[won]",'
-       '{Deals.closed_date},">="&PeriodStart,{Deals.closed_date},"<="&AsOf)', MONEY),
+    _f("closed", "Closed won", "已成交", f'SUMIFS({_deals("amount")},{_deals("rep")},{{rep}},{_deals("status")},"[won]",'
+       f'{_deals("closed_date")},">="&PeriodStart,{_deals("closed_date")},"<="&AsOf)', MONEY),
     _f("gap", *_figure("gap_closed_won"), 'IF({target}="","",MAX({target}-{closed},0))', MONEY),
-    _f("pipeline", "Open pipeline due", "期内在途金额", f"SUMIFS({{Deals.amount}},{_DUE})", MONEY),
-    _f("weighted", "Weighted", "加权金额", f"SUMIFS({{Deals.weighted}},{_DUE})", MONEY),
-    _f("commit", "Commit", "承诺", f'SUMIFS({{Deals.amount}},{_DUE},{{Deals.category}},"[commit]")', MONEY),
-    _f("best_case", "Best case", "最佳情况", f'SUMIFS({{Deals.amount}},{_DUE},{{Deals.category}},"[best]")', MONEY),
+    _f("pipeline", "Open pipeline due", "期内在途金额", f"SUMIFS({_deals('amount')},{_DUE})", MONEY),
+    _f("weighted", "Weighted", "加权金额", f"SUMIFS({_deals('weighted')},{_DUE})", MONEY),
+    _f("commit", "Commit", "承诺", f'SUMIFS({_deals("amount")},{_DUE},{_deals("category")},"[commit]")', MONEY),
+    _f("best_case", "Best case", "最佳情况", f'SUMIFS({_deals("amount")},{_DUE},{_deals("category")},"[best]")', MONEY),
     _f("forecast", "Forecast (closed + commit)", "预测（已成交+承诺）", "{closed}+{commit}", MONEY),
     _f("coverage", "Coverage of remaining target", "剩余目标覆盖率",
        'IF({target}="","",IF({target}-{closed}<=0,"",{pipeline}/({target}-{closed})))', "0.00"),
-    _f("win_rate", "Win rate", "赢率", 'INDEX({RepFunnel.win_rate},MATCH({rep},{RepFunnel.rep},0))', SHARE),
-    _f("avg_deal", "Average deal", "平均单额", 'INDEX({RepFunnel.avg_deal},MATCH({rep},{RepFunnel.rep},0))', MONEY),
+    _f("win_rate", "Win rate", "赢率", f"INDEX({{RepFunnel.win_rate}},{_REP_ROW})", SHARE),
+    _f("avg_deal", "Average deal", "平均单额", f"INDEX({{RepFunnel.avg_deal}},{_REP_ROW})", MONEY),
     _f("deals_needed", *_figure("deals_needed"),
        'IF({gap}="","",IF({win_rate}="","",IF({avg_deal}="","",IF({win_rate}*{avg_deal}<=0,"",'
        'MAX(0,ROUNDUP({gap}/({win_rate}*{avg_deal})-MAX(1E-9,ABS({gap}/({win_rate}*{avg_deal}))*1E-12),0))))))', COUNT),
-)
+) + DEAL_ROWS
 
 
 def _team_sum(key, en, zh) -> Field:
@@ -181,12 +203,16 @@ TEAM_FORECAST = (
        'IF({target}="","",IF({target}-{closed}<=0,"",{pipeline}/({target}-{closed})))', "0.00"),
     _f("win_rate", "Win rate", "赢率", "INDEX({TeamFunnel.win_rate},MATCH({team},{TeamFunnel.team},0))", SHARE),
     _f("avg_deal", "Average deal", "平均单额", "INDEX({TeamFunnel.avg_deal},MATCH({team},{TeamFunnel.team},0))", MONEY),
-    FORECAST[-1],
+    next(f for f in FORECAST if f.key == "deals_needed"),
 )
 
 
+# The deal's row in Deals, written by Python, checked against the id (MATCH only if it is not there).
+_DEAL_ROW = "IF(INDEX({Deals.id},{deal_row})={id},{deal_row},MATCH({id},{Deals.id},0))"
+
+
 def _from_deal(key, en, zh, fmt="0") -> Field:
-    return _f(key, en, zh, f"INDEX({{Deals.{key}}},MATCH({{id}},{{Deals.id}},0))", fmt)
+    return _f(key, en, zh, f"INDEX({{Deals.{key}}},{_DEAL_ROW})", fmt)
 
 
 # Open deals that are stale or slipped, largest first; the flags follow the Deals sheet.
@@ -202,6 +228,7 @@ WATCH = (
     _from_deal("stale", "Stale", "滞留"), _from_deal("slipped", "Slipped", "延期"),
     _from_deal("not_credible", "Not credible (3+ pushes)", "改期≥3次"),
     Field("reason", "Why it is on the list", "关注原因"),
+    Field("deal_row", "Row in Deals", "商机表行号", number_format="0"),
 )
 
 # table name: (sheet key, fields, top-left cell, row key)
@@ -271,6 +298,9 @@ def build_template(lang: str = "en") -> openpyxl.Workbook:
         ws["A1"].font = bold
     for name, (sheet, fields, top_left, _) in TABLES.items():
         create_table(sheets[sheet], name, localised_fields(fields, lang), top_left, lang, width=15)
+        for i, f in enumerate(fields):         # where a row's deals are: for the formulas, not for reading
+            if f.key in ("deals_first", "deals_last", "deal_row"):
+                sheets[sheet].column_dimensions[get_column_letter(i + 1)].hidden = True
     for i, (name, en, zh, _, fmt) in enumerate(HEADLINES, start=3):
         ws = sheets["summary"]
         ws.cell(i, 1, zh if lang == "zh" else en)
@@ -295,7 +325,9 @@ def build_template(lang: str = "en") -> openpyxl.Workbook:
     return wb
 
 
-def _write_headlines(wb, lang: str, rows: dict[str, int]) -> None:
+def _write_headlines(wb, lang: str, rows: dict[str, int], summary: pd.Series | None = None) -> None:
+    """Labels and formulas of the headline figures; with ``summary`` (metric → value), Python's values as
+    the formulas' cached results."""
     ranges = {}
     for name, (_, fields, _, _) in TABLES.items():
         ranges.update(table_ranges(wb, name, fields, rows[name]))
@@ -304,10 +336,14 @@ def _write_headlines(wb, lang: str, rows: dict[str, int]) -> None:
         label = cell.offset(0, -1)
         if label.value in (None, en, zh):
             label.value = zh if lang == "zh" else en
-        if formula:
-            cell.value = "=" + expand_formula(_localise(formula, lang), cell.row, {}, ranges)
         if fmt:
             cell.number_format = fmt
+        if formula:
+            text = "=" + expand_formula(_localise(formula, lang), cell.row, {}, ranges)
+            if summary is not None and name in HEADLINE_METRICS:
+                set_formula(cell, text, _as_cell(pd.Series([summary.get(HEADLINE_METRICS[name])], dtype=object))[0])
+            else:
+                cell.value = text
 
 
 def _add_chart(wb, lang: str, rows: int) -> None:
@@ -360,21 +396,77 @@ def table_frames(result: FunnelResult, lang: str = "en") -> dict[str, pd.DataFra
         "stage": d["stage"], "status": d["status"].map(status), "amount": d["amount"], "created": d["created"],
         "stage_entered": d["stage_entered"], "expected_close": d["expected_close"], "closed_date": d["closed_date"],
         "pushes": d["pushes"], "category": d["category"].map(category),
-    }).sort_values(["rep", "created", "id"], kind="stable")
+    }).sort_values(["team", "rep", "created", "id"], kind="stable")     # a team's and a rep's deals together
     stages = result.stages[["order", "stage", "probability", "stale_days", "norm"]]
+    reps = result.by_rep.sort_values(["team", "rep"], kind="stable")
+    forecast = result.forecast.set_index("rep").reindex(
+        list(dict.fromkeys([*reps["rep"], *result.forecast["rep"]]))).dropna(how="all").reset_index()
     frames = {
         "Stages": stages,
         "Deals": deals,
         "StageFunnel": result.by_stage.rename(columns={"stage_no": "order"})[["order", "stage"]],
-        "TeamFunnel": result.by_team[["team", "bottleneck"]],
-        "RepFunnel": result.by_rep[["rep", "team", "bottleneck"]],
-        "RepForecast": result.forecast[["rep", "team"]].assign(target=result.forecast["target"]),
+        "TeamFunnel": _with_deal_rows(result.by_team[["team", "bottleneck"]], deals, "team"),
+        "RepFunnel": _with_deal_rows(reps[["rep", "team", "bottleneck"]], deals, "rep"),
+        "RepForecast": _with_deal_rows(forecast[["rep", "team", "target"]], deals, "rep"),
     }
-    frames["WatchList"] = watch_list(result, lang)
+    watch = watch_list(result, lang)
+    position = pd.Series(np.arange(1, len(deals) + 1), index=deals["id"].to_numpy())
+    frames["WatchList"] = watch.assign(deal_row=position.reindex(watch["id"]).to_numpy()) if len(watch) else watch
     frames["TeamForecast"] = result.forecast_by_team[["team"]]
     if result.forecast["target"].isna().all():
         frames["RepForecast"] = frames["RepForecast"].drop(columns="target")  # keep targets typed by hand
     return frames
+
+
+def cached_values(result: FunnelResult, frames: dict[str, pd.DataFrame]) -> dict[str, dict[str, pd.Series]]:
+    """Python's value of every formula column, row by row as ``frames`` lists them: written as the formulas'
+    cached results, so that Excel and LibreOffice show the workbook without recalculating it."""
+    deals = result.deals.set_index("id")
+    stale_limit = result.stages.set_index("stage")["stale_days"]
+    sources = {
+        "Deals": deals.loc[frames["Deals"]["id"]],
+        "StageFunnel": result.by_stage.set_index("stage").loc[frames["StageFunnel"]["stage"]],
+        "TeamFunnel": result.by_team.set_index("team").loc[frames["TeamFunnel"]["team"]],
+        "RepFunnel": result.by_rep.set_index("rep").loc[frames["RepFunnel"]["rep"]],
+        "RepForecast": result.forecast.set_index("rep").loc[frames["RepForecast"]["rep"]],
+        "TeamForecast": result.forecast_by_team.set_index("team").loc[frames["TeamForecast"]["team"]],
+        "WatchList": deals.loc[frames["WatchList"]["id"]].assign(
+            stale_limit=stale_limit.reindex(frames["WatchList"]["stage"]).to_numpy()),
+    }
+    out = {}
+    for name, source in sources.items():
+        fields = TABLES[name][1]
+        out[name] = {f.key: _as_cell(source[f.key]) for f in fields if f.kind == FORMULA and f.key in source}
+    return out
+
+
+def _as_cell(values: pd.Series) -> pd.Series:
+    """Flags as the 1/0 the formulas give; a blank as the "" they give."""
+    values = values.reset_index(drop=True)
+    if pd.api.types.is_bool_dtype(values):
+        return values.astype("int64")
+    if values.dtype == object:
+        return values.map(lambda v: 1 if v is True else 0 if v is False else "" if v is None or v != v else v)
+    return values
+
+
+# Headline name → the metric of ``FunnelResult.summary`` that is its value.
+HEADLINE_METRICS = {
+    "OpenDeals": "open_deals", "OpenPipeline": "open_pipeline", "WeightedPipeline": "weighted_pipeline",
+    "WinRate": "win_rate", "AvgDeal": "avg_deal", "CycleDays": "cycle_days", "Velocity": "velocity",
+    "StaleDeals": "stale_deals", "SlippedDeals": "slipped_deals", "NotCredible": "not_credible", "Target": "target",
+    "Closed": "closed", "Gap": "gap", "PipelineDue": "pipeline_in_period", "Commit": "commit", "BestCase": "best_case",
+    "ForecastTotal": "forecast", "Coverage": "coverage", "DealsNeeded": "deals_needed",
+}
+
+
+def _with_deal_rows(frame: pd.DataFrame, deals: pd.DataFrame, key: str) -> pd.DataFrame:
+    """``frame`` with the first and last row (1-based, in the Deals table as written) of each group's deals;
+    a group without deals points at row 1, which its criterion then leaves out."""
+    rows = pd.DataFrame({key: deals[key].to_numpy(), "row": np.arange(1, len(deals) + 1)}).groupby(key)["row"]
+    first, last = rows.min(), rows.max()
+    return frame.assign(deals_first=first.reindex(frame[key]).fillna(1).astype("int64").to_numpy(),
+                        deals_last=last.reindex(frame[key]).fillna(1).astype("int64").to_numpy())
 
 
 def watch_list(result: FunnelResult, lang: str = "en") -> pd.DataFrame:
@@ -419,20 +511,26 @@ def write_funnel_workbook(result: FunnelResult, path, lang: str = "en", template
         shipped = template_path("funnel", lang)
         wb = open_workbook(shipped) if shipped.exists() else build_template(lang)
     frames = table_frames(result, lang)
+    for name, (_, fields, _, _) in TABLES.items():
+        add_columns(wb, name, fields, ("deals_first", "deals_last", "deal_row"), lang)
     rows = {name: len(frames[name]) for name in TABLES}
     ranges = {}
     for name, (_, fields, _, _) in TABLES.items():
         ranges.update(table_ranges(wb, name, fields, rows[name]))
+    cached = cached_values(result, frames)
     for name, (_, fields, _, key) in TABLES.items():
         write_table(wb, name, localised_fields(fields, lang), frames[name], lang, key=list(key),
-                    formula_ranges=ranges)
+                    formula_ranges=ranges, cached=cached[name] if name in cached else None)
     for name, value in (("AsOf", result.as_of), ("PeriodStart", result.period_start),
                         ("PeriodEnd", result.period_end)):
         set_cell(name_cell(wb, name), pd.Timestamp(value).to_pydatetime())
     write_changes(wb, result.changes, lang, ranges, STATUS_LABELS["zh" if lang == "zh" else "en"]["open"])
+    write_risk(wb, result, lang, ranges)
+    write_customers(wb, result, lang, ranges, STATUS_LABELS["zh" if lang == "zh" else "en"]["open"])
+    write_calls(wb, result, lang, ranges)
     bottleneck = result.summary.set_index("metric")["value"].get("bottleneck")
     set_cell(name_cell(wb, "Bottleneck"), bottleneck if isinstance(bottleneck, str) else None)
-    _write_headlines(wb, lang, rows)
+    _write_headlines(wb, lang, rows, result.summary.set_index("metric")["value"])
     _highlight(wb, ranges, rows)
     _add_chart(wb, lang, rows["StageFunnel"])
     if sources is not None:
@@ -472,6 +570,7 @@ def refresh_funnel_workbook(path) -> Path:
     deals, stages, targets = read_funnel_inputs(sources["opportunities"], sources["reps"], sources["stages"],
                                                 sources["targets"], sources["target_file"], lang)
     result = analyse_funnel(deals, stages, as_of, targets, sources["period"] or "year")
+    assess_risk(result, None, read_risk_rules(wb))
     return write_funnel_workbook(result, path, lang, sources=sources)
 
 
@@ -528,6 +627,6 @@ def funnel_report(company, out_dir, lang: str = "en", as_of=None, targets: pd.Da
         labels = STATUS_LABELS["zh" if lang == "zh" else "en"]
         opportunities["status"] = opportunities["status"].map({v: k for k, v in labels.items()})
     deals = with_rep_details(opportunities, company.reps)
-    result = analyse_funnel(deals, stages, as_of, targets, period)
+    result = assess_risk(analyse_funnel(deals, stages, as_of, targets, period))
     path = write_funnel_workbook(result, Path(out_dir) / "funnel.xlsx", lang)
     return [path], result.summary
