@@ -146,8 +146,9 @@ def test_config_sheet(out, name, sheet, gone):
     assert conf["PYTHONPATH"] == str(out.resolve())
     assert (out / "xlsales_udfs.py").is_file()
     assert set(conf) >= {"Interpreter_Win", "Interpreter_Mac", "PYTHONPATH", "UDF Modules"}
-    if sys.platform.startswith("linux"):
-        assert conf["Interpreter_Win"] == conf["Interpreter_Mac"] == "python"
+    if sys.platform.startswith("linux"):  # never a bare "python" for Windows when set up elsewhere
+        assert conf["Interpreter_Win"] == r"%USERPROFILE%\xlsales-env\Scripts\pythonw.exe"
+        assert conf["Interpreter_Mac"] == "python"
     assert conf["Use UDF Server"] is False and conf["Show Console"] is False
     # The notes sit below a blank row, so xlwings (which reads A1 down to the first blank) skips them.
     assert wb[sheet].cell(len(conf) + 1, 1).value is None

@@ -22,6 +22,7 @@ from xml.etree import ElementTree
 import xlwings
 
 from xlsales.errors import InputError
+from xlsales.workbooks import ooxml
 
 UDF_MODULES = ("xlsales_udfs", "xlsales_macros")
 KINDS = {
@@ -36,6 +37,9 @@ CUSTOM_UI_REL = "http://schemas.microsoft.com/office/2007/relationships/ui/exten
 ADDIN_CT = "application/vnd.ms-excel.addin.macroEnabled.main+xml"
 XLSM_CT = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 PYTHON_DEFAULT = "python"  # xlwings' own default: the python found on PATH
+# Written when excel-setup runs off Windows: the virtual environment docs/excel.md creates
+# (xlwings expands %USERPROFILE%); pythonw runs without a console window.
+WINDOWS_DEFAULT = r"%USERPROFILE%\xlsales-env\Scripts\pythonw.exe"
 
 # (group id, group label, button id, label, macro, imageMso, tip)
 RIBBON = (
@@ -70,11 +74,12 @@ def config(out_dir: Path, interpreter_win: str | None = None,
            interpreter_mac: str | None = None) -> dict[str, object]:
     """The xlwings settings of the generated file, in the order they are written from A1.
 
-    The interpreter of the running platform defaults to the one running this code.
+    The interpreter of the running platform defaults to the one running this code; off Windows,
+    ``Interpreter_Win`` is the documented environment's ``pythonw.exe`` (``WINDOWS_DEFAULT``).
     """
     on_win, on_mac = sys.platform.startswith("win"), sys.platform == "darwin"
     return {
-        "Interpreter_Win": interpreter_win or (sys.executable if on_win else PYTHON_DEFAULT),
+        "Interpreter_Win": interpreter_win or (sys.executable if on_win else WINDOWS_DEFAULT),
         "Interpreter_Mac": interpreter_mac or (sys.executable if on_mac else PYTHON_DEFAULT),
         "PYTHONPATH": str(out_dir.resolve()),
         "UDF Modules": ";".join(UDF_MODULES),
@@ -87,8 +92,9 @@ def config(out_dir: Path, interpreter_win: str | None = None,
 NOTES = (
     "xlsales settings for xlwings. Keys start in A1; a key left out falls back to xlwings.conf beside "
     "this file, then ~/.xlwings/xlwings.conf.",
-    f'Interpreter_Win / Interpreter_Mac: "{PYTHON_DEFAULT}" means the python on PATH; put the full path '
-    "of the interpreter that has xlsales installed (xlsales excel-setup writes the one it ran with).",
+    "Interpreter_Win / Interpreter_Mac: the Python that has xlsales installed. excel-setup writes the one "
+    f"it ran with; run off Windows it writes {WINDOWS_DEFAULT} (the environment docs/excel.md creates). "
+    f'"{PYTHON_DEFAULT}" means the python on PATH.',
     "PYTHONPATH: the folder holding xlsales_udfs.py and xlsales_macros.py.",
     "After changing UDF Modules or the .py files: xlwings tab > Import Functions.",
 )
@@ -170,7 +176,7 @@ def build_file(kind: str, out_dir: Path, **interpreters) -> bytes:
     buffer = io.BytesIO()
     wb.save(buffer)
     wb.vba_archive.close()
-    return _with_ribbon(buffer.getvalue(), kind)
+    return _with_ribbon(ooxml.fix_package(buffer.getvalue()), kind)
 
 
 def as_xlsm(package: bytes) -> bytes:
