@@ -52,24 +52,39 @@ def template(kind: str) -> zipfile.ZipFile:
 
 def test_cli_writes_everything(out):
     names = {p.relative_to(out).as_posix() for p in out.rglob("*")}
-    assert {"xlsales.xlsm", "xlsales.xlam", "xlsales_udfs.py", "xlsales_macros.py",
-            "lite/main.py", "lite/requirements.txt"} <= names
-    assert not [n for n in names if n.endswith(".tmp")]
+    assert {"xlsales.xlsm", "xlsales.xlam", "lite/main.py", "lite/requirements.txt"} <= names
+    assert not [n for n in names if n.endswith(".tmp") or n.endswith(".py") and "/" not in n]
 
 
-def test_cli_default_kind_is_the_workbook(tmp_path):
+def test_cli_default_kind_is_the_addin(tmp_path):
     result = CliRunner().invoke(main, ["excel-setup", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "xlsales.xlsm").is_file() and not (tmp_path / "xlsales.xlam").exists()
-    assert "Import Functions" in result.output
+    assert (tmp_path / "xlsales.xlam").is_file() and not (tmp_path / "xlsales.xlsm").exists()
+    assert "Add-ins" in result.output and "Unblock" in result.output and "{1;1;1}" in result.output
 
 
 @pytest.mark.parametrize("kind, name", [("workbook", "xlsales.xlsm"), ("addin", "xlsales.xlam")])
-def test_vba_project_is_kept(out, kind, name):
+def test_vba_project_keeps_the_template_modules_and_adds_the_wrappers(out, kind, name):
     wb = load(out / name)
     assert wb.vba_archive is not None
-    kept = zipfile.ZipFile(out / name).read("xl/vbaProject.bin")
-    assert kept == template(kind).read("xl/vbaProject.bin")
+    shipped = vba.modules(zipfile.ZipFile(out / name).read("xl/vbaProject.bin"))
+    original = vba.modules(template(kind).read("xl/vbaProject.bin"))
+    assert {k: v for k, v in shipped.items() if k != "xlwings_udfs"} == original
+    assert shipped["xlwings_udfs"].replace("\r\n", "\n") == setup.udf_wrappers(kind)
+    workbook = "ActiveWorkbook" if kind == "addin" else "ThisWorkbook"
+    assert (f'XLPy.CallUDF "xlsales.udfs.xlsales_macros", "REFRESH_TARGETS", Array(control), {workbook}, '
+            "Application.Caller") in shipped["xlwings_udfs"]
+
+
+def test_vba_project_reads_back_with_an_independent_parser(out):
+    """oletools' olevba (its own compound-file and VBA readers) finds every module with its source."""
+    from oletools.olevba import VBA_Parser
+
+    parser = VBA_Parser("xlsales.xlam", data=(out / "xlsales.xlam").read_bytes())
+    found = {name.rsplit(".", 1)[0]: code for _, _, name, code in parser.extract_macros()}
+    assert "xlwings_udfs" in found and "Function SPLIT_TARGET(total, weights, Optional round_to, Optional locked)" \
+        in found["xlwings_udfs"]
+    assert {"xlwings", "RibbonMyAddin", "ThisWorkbook", "Dictionary", "Sheet2"} <= set(found)
 
 
 def test_workbook_content_types(out):
@@ -82,7 +97,14 @@ def test_workbook_content_types(out):
         assert "bin" in defaults or "/xl/vbaProject.bin" in overrides
 
 
-@pytest.mark.parametrize("name", ["xlsales.xlsm", "xlsales.xlam"])
+def test_only_the_addin_carries_the_ribbon(out):
+    """A workbook's own ribbon shows only while that workbook is active: the .xlsm has none."""
+    package = zipfile.ZipFile(out / "xlsales.xlsm")
+    assert not [n for n in package.namelist() if n.startswith("customUI")]
+    assert setup.CUSTOM_UI_REL not in package.read("_rels/.rels").decode()
+
+
+@pytest.mark.parametrize("name", ["xlsales.xlam"])
 def test_ribbon_part_is_valid_and_related(out, name):
     package = zipfile.ZipFile(out / name)
     rels = ElementTree.fromstring(package.read("_rels/.rels"))
@@ -114,7 +136,8 @@ def test_ribbon_callbacks_are_the_macros_import_functions_creates():
 def test_callbacks_do_not_clash_with_template_vba(out, kind, name):
     procedures = vba.procedures(zipfile.ZipFile(out / name).read("xl/vbaProject.bin"))
     assert procedures, "the template's VBA could not be read"
-    assert not {p.split(".")[1] for p in procedures} & MACROS
+    assert not {p.split(".")[1] for p in procedures if not p.startswith("xlwings_udfs.")} & MACROS
+    assert {p.split(".")[1] for p in procedures if p.startswith("xlwings_udfs.")} >= MACROS
 
 
 def test_template_vba_as_found():
@@ -142,17 +165,17 @@ def test_config_sheet(out, name, sheet, gone):
     wb = load(out / name)
     assert sheet in wb.sheetnames and gone not in wb.sheetnames
     conf = conf_rows(wb[sheet])
-    assert conf["UDF Modules"] == "xlsales_udfs;xlsales_macros"
-    assert conf["PYTHONPATH"] == str(out.resolve())
-    assert (out / "xlsales_udfs.py").is_file()
-    assert set(conf) >= {"Interpreter_Win", "Interpreter_Mac", "PYTHONPATH", "UDF Modules"}
+    assert conf["UDF Modules"] == "xlsales.udfs.xlsales_udfs;xlsales.udfs.xlsales_macros"
+    assert "PYTHONPATH" not in conf   # nothing of the machine that ran excel-setup
+    assert set(conf) >= {"Interpreter_Win", "Interpreter_Mac", "UDF Modules"}
     if sys.platform.startswith("linux"):  # never a bare "python" for Windows when set up elsewhere
         assert conf["Interpreter_Win"] == r"%USERPROFILE%\xlsales-env\Scripts\pythonw.exe"
         assert conf["Interpreter_Mac"] == "python"
     assert conf["Use UDF Server"] is False and conf["Show Console"] is False
     # The notes sit below a blank row, so xlwings (which reads A1 down to the first blank) skips them.
     assert wb[sheet].cell(len(conf) + 1, 1).value is None
-    assert "Import Functions" in " ".join(str(c.value) for c in wb[sheet]["A"] if c.value)
+    notes = " ".join(str(c.value) for c in wb[sheet]["A"] if c.value)
+    assert "Import Functions" in notes and f"xlwings64-{xlwings.__version__}.dll" in notes
 
 
 def test_the_addin_config_sheet_is_the_one_its_vba_reads(out):
@@ -178,9 +201,12 @@ def test_bad_kind_is_refused(tmp_path):
     assert result.exit_code == 2 and not list(tmp_path.iterdir())
 
 
-def test_udf_modules_are_copied(out):
-    for module in setup.UDF_MODULES:
-        assert (out / f"{module}.py").read_bytes() == (UDFS_DIR / f"{module}.py").read_bytes()
+def test_udf_modules_are_importable_by_their_configured_names():
+    import importlib
+
+    for name in setup.UDF_MODULES:
+        module = importlib.import_module(name)
+        assert Path(module.__file__).resolve() == (UDFS_DIR / (name.rsplit(".", 1)[1] + ".py")).resolve()
 
 
 # --- xlwings Lite ---------------------------------------------------------------------------------

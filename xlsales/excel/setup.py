@@ -1,18 +1,19 @@
-"""``xlsales excel-setup``: a ready xlsales.xlsm / xlsales.xlam from xlwings' own quickstart files.
+"""``xlsales excel-setup``: a ready xlsales.xlam / xlsales.xlsm from xlwings' own quickstart files.
 
-openpyxl (``keep_vba=True``) fills the config sheet and keeps ``vbaProject.bin``; the ribbon is a
-customUI part added at zip level afterwards, because openpyxl drops parts it does not know. Its
-buttons call the ``@xw.sub`` macros of ``udfs/xlsales_macros.py``, which become VBA macros
-(``Sub REFRESH_TARGETS(Optional control)``, a valid ribbon callback) when the user clicks xlwings'
-"Import Functions". The templates' own VBA has no callback for them: the add-in template only
-defines ``RibbonMyAddin.RunMain``, which runs ``<file name>.main()``, and the workbook template none.
+openpyxl (``keep_vba=True``) fills the config sheet and keeps ``vbaProject.bin``. Into that VBA
+project goes the module ``xlwings_udfs`` that xlwings' "Import Functions" would write
+(``xlsales.excel.wrappers``): one ``Function`` per Excel function and one ``Sub`` per ribbon macro
+(``Sub REFRESH_TARGETS(Optional control)``, a valid ribbon callback). So the functions and buttons
+work without the VBA editor. The add-in carries the ribbon, a customUI part added at zip level
+(openpyxl drops parts it does not know); its wrappers pass ``ActiveWorkbook``, so every button acts
+on the workbook in front of the user. The .xlsm carries the functions and no ribbon (a workbook's
+own ribbon shows only while that workbook is active, which is never the one to refresh).
 """
 from __future__ import annotations
 
 import io
 import os
 import re
-import shutil
 import sys
 import tempfile
 import zipfile
@@ -22,9 +23,12 @@ from xml.etree import ElementTree
 import xlwings
 
 from xlsales.errors import InputError
+from xlsales.excel import vba, wrappers
 from xlsales.workbooks import ooxml
 
-UDF_MODULES = ("xlsales_udfs", "xlsales_macros")
+# The modules as Excel imports them: from the installed package, so nothing is copied beside the
+# add-in and no PYTHONPATH of the machine that ran excel-setup is written.
+UDF_MODULES = ("xlsales.udfs.xlsales_udfs", "xlsales.udfs.xlsales_macros")
 KINDS = {
     # kind: (template in the xlwings package, output name, config sheet as shipped, active name)
     # The add-in template's own VBA reads its settings from "<PROJECT_NAME>.conf", i.e. myaddin.conf.
@@ -70,8 +74,7 @@ def udfs_dir() -> Path:
     raise InputError("udfs: xlsales_udfs.py not found next to the xlsales package or on sys.path")
 
 
-def config(out_dir: Path, interpreter_win: str | None = None,
-           interpreter_mac: str | None = None) -> dict[str, object]:
+def config(interpreter_win: str | None = None, interpreter_mac: str | None = None) -> dict[str, object]:
     """The xlwings settings of the generated file, in the order they are written from A1.
 
     The interpreter of the running platform defaults to the one running this code; off Windows,
@@ -81,7 +84,6 @@ def config(out_dir: Path, interpreter_win: str | None = None,
     return {
         "Interpreter_Win": interpreter_win or (sys.executable if on_win else WINDOWS_DEFAULT),
         "Interpreter_Mac": interpreter_mac or (sys.executable if on_mac else PYTHON_DEFAULT),
-        "PYTHONPATH": str(out_dir.resolve()),
         "UDF Modules": ";".join(UDF_MODULES),
         "Debug UDFs": False,
         "Use UDF Server": False,
@@ -95,8 +97,10 @@ NOTES = (
     "Interpreter_Win / Interpreter_Mac: the Python that has xlsales installed. excel-setup writes the one "
     f"it ran with; run off Windows it writes {WINDOWS_DEFAULT} (the environment docs/excel.md creates). "
     f'"{PYTHON_DEFAULT}" means the python on PATH.',
-    "PYTHONPATH: the folder holding xlsales_udfs.py and xlsales_macros.py.",
-    "After changing UDF Modules or the .py files: xlwings tab > Import Functions.",
+    "UDF Modules: the functions and ribbon macros of the installed xlsales package. Their VBA wrappers "
+    "are already in this file (module xlwings_udfs), written by excel-setup as Import Functions would.",
+    f"This file was made with xlwings {xlwings.__version__}: its VBA loads xlwings64-{xlwings.__version__}.dll "
+    "from the Python environment, so that environment needs the same xlwings version.",
 )
 
 
@@ -130,8 +134,8 @@ def ribbon_xml() -> bytes:
     return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
-def _with_ribbon(package: bytes, kind: str) -> bytes:
-    """``package`` with the xlsales customUI part, its relationship and (add-in) content type.
+def _as_addin_with_ribbon(package: bytes) -> bytes:
+    """``package`` with the xlsales customUI part, its relationship and the add-in content type.
 
     The two package XML files are edited as text so that their namespaces stay exactly as written.
     """
@@ -143,8 +147,7 @@ def _with_ribbon(package: bytes, kind: str) -> bytes:
     new_id = next(f"rId{n}" for n in range(1, len(ids) + 2) if f"rId{n}" not in ids)
     rels = rels.replace("</Relationships>", f'<Relationship Id="{new_id}" Type="{CUSTOM_UI_REL}" '
                                             f'Target="{CUSTOM_UI_PART}"/></Relationships>')
-    if kind == "addin":  # openpyxl writes every macro-enabled file as an .xlsm
-        types = types.replace(XLSM_CT.encode(), ADDIN_CT.encode())
+    types = types.replace(XLSM_CT.encode(), ADDIN_CT.encode())  # openpyxl writes an .xlsm
     replaced = {"_rels/.rels": rels.encode("utf-8"), "[Content_Types].xml": types,
                 CUSTOM_UI_PART: ribbon_xml()}
     return _replace_parts(package, replaced, drop="customUI/")
@@ -163,20 +166,32 @@ def _replace_parts(package: bytes, parts: dict[str, bytes], drop: str | None = N
     return out.getvalue()
 
 
-def build_file(kind: str, out_dir: Path, **interpreters) -> bytes:
+def udf_wrappers(kind: str) -> str:
+    """The ``xlwings_udfs`` VBA module for ``kind``, as "Import Functions" writes it."""
+    folder = udfs_dir()
+    modules = [(name, folder / f"{name.rsplit('.', 1)[-1]}.py") for name in UDF_MODULES]
+    return wrappers.vba_module(modules, addin=kind == "addin")
+
+
+def build_file(kind: str, interpreter_win: str | None = None, interpreter_mac: str | None = None) -> bytes:
     """The bytes of xlsales.xlsm (kind "workbook") or xlsales.xlam (kind "addin")."""
     import openpyxl
 
     template, _, shipped, active = KINDS[kind]
     data = (Path(xlwings.__file__).parent / template).read_bytes()
     # openpyxl knows neither the .xlam extension nor its content type: it reads the add-in as an
-    # .xlsm from a file object, and _with_ribbon gives the add-in content type back.
+    # .xlsm from a file object, and _as_addin_with_ribbon gives the add-in content type back.
     wb = openpyxl.load_workbook(io.BytesIO(as_xlsm(data)), keep_vba=True)
-    fill_config(wb, shipped, active, config(out_dir, **interpreters))
+    fill_config(wb, shipped, active, config(interpreter_win, interpreter_mac))
     buffer = io.BytesIO()
     wb.save(buffer)
     wb.vba_archive.close()
-    return _with_ribbon(ooxml.fix_package(buffer.getvalue()), kind)
+    package = ooxml.fix_package(buffer.getvalue())
+    with zipfile.ZipFile(io.BytesIO(package)) as saved:
+        project = saved.read("xl/vbaProject.bin")
+    package = _replace_parts(package, {"xl/vbaProject.bin": vba.with_module(
+        project, wrappers.MODULE_NAME, udf_wrappers(kind))})
+    return _as_addin_with_ribbon(package) if kind == "addin" else package
 
 
 def as_xlsm(package: bytes) -> bytes:
@@ -215,7 +230,7 @@ def lite_requirements() -> str:
             f"xlwings=={xlwings.__version__}\nxlsales=={xlsales.__version__}\n")
 
 
-def build(out_dir, kind: str = "workbook", interpreter_win: str | None = None,
+def build(out_dir, kind: str = "addin", interpreter_win: str | None = None,
           interpreter_mac: str | None = None) -> list[Path]:
     """Write the workbook and/or add-in, the UDF modules beside them and the xlwings Lite files."""
     kinds = list(KINDS) if kind == "both" else [kind]
@@ -226,13 +241,8 @@ def build(out_dir, kind: str = "workbook", interpreter_win: str | None = None,
     written = []
     for k in kinds:
         path = out_dir / KINDS[k][1]
-        _write_atomic(path, build_file(k, out_dir, interpreter_win=interpreter_win,
-                                          interpreter_mac=interpreter_mac))
+        _write_atomic(path, build_file(k, interpreter_win=interpreter_win, interpreter_mac=interpreter_mac))
         written.append(path)
-    source = udfs_dir()
-    for module in UDF_MODULES:
-        shutil.copyfile(source / f"{module}.py", out_dir / f"{module}.py")
-        written.append(out_dir / f"{module}.py")
     _write_atomic(out_dir / "lite" / "main.py", lite_main().encode("utf-8"))
     _write_atomic(out_dir / "lite" / "requirements.txt", lite_requirements().encode("utf-8"))
     written += [out_dir / "lite" / "main.py", out_dir / "lite" / "requirements.txt"]
