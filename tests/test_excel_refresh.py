@@ -6,6 +6,8 @@ The number of calls is bounded by the number of tables, never by the number of c
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from openpyxl.utils import range_boundaries
 
@@ -106,3 +108,75 @@ def test_dates_compare_equal_as_excel_returns_them():
     assert live._same(datetime(2026, 3, 1, 0, 0, 0, 400), "3/1/2026", date(2026, 3, 1))
     assert live._same(46082.0, "46082", datetime(2026, 3, 1))      # a date cell shown as a number
     assert not live._same(datetime(2026, 3, 2), "3/2/2026", datetime(2026, 3, 1))
+
+
+# --- every ribbon job on the workbooks that build and the commands write, after moving them -------
+
+@pytest.fixture(scope="module")
+def moved_build(tmp_path_factory):
+    """A build from input files, then the whole folder moved elsewhere (as when it is shared)."""
+    import shutil
+
+    import yaml
+    from click.testing import CliRunner
+
+    from xlsales.cli import main
+
+    root = Path(__file__).resolve().parents[1]
+    made = tmp_path_factory.mktemp("made")
+    result = CliRunner().invoke(main, ["sample-data", "--out", str(made / "inputs"), "--reps", "8", "--months", "24"])
+    assert result.exit_code == 0, result.output
+    config = {"company": "T", "language": "en", "as_of": "2026-06-30",
+              "inputs": {"orders": "inputs/orders.csv", "reps": "inputs/reps.csv",
+                         "opportunities": "inputs/opportunities.csv"},
+              "plan": {"commission": str(root / "examples" / "plans" / "plan.en.yaml")},
+              "outputs": {"dir": "out", "formats": ["md"]}}
+    (made / "build.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", str(made / "build.yaml")])
+    assert result.exit_code == 0, result.output
+    # A commission workbook written by the command, into a folder of its own.
+    result = CliRunner().invoke(main, [
+        "commission", "--plan", str(root / "examples" / "plans" / "plan.en.yaml"),
+        "--orders", str(made / "inputs" / "orders.csv"), "--reps", str(made / "inputs" / "reps.csv"),
+        "--targets", str(made / "out" / "workbooks" / "targets.xlsx"), "--period", "2026-06",
+        "--out", str(made / "pay" / "june.xlsx")])
+    assert result.exit_code == 0, result.output
+    moved = tmp_path_factory.mktemp("moved") / "shared copy"
+    shutil.copytree(made, moved)
+    shutil.rmtree(made)
+    return moved
+
+
+@pytest.mark.parametrize("kind, name", [("funnel", "out/workbooks/funnel.xlsx"),
+                                        ("commission", "out/workbooks/commission.xlsx"),
+                                        ("targets", "out/workbooks/targets.xlsx"),
+                                        ("commission", "pay/june.xlsx")])
+def test_every_refresh_works_on_a_moved_build_and_changes_nothing(moved_build, tmp_path, kind, name):
+    """Inputs are recorded relative to the workbook: the moved copy finds its own inputs, and a
+    refresh of unchanged inputs writes nothing."""
+    book = FakeBook(moved_build / name)
+    assert live.run(book, kind) == f"{kind}: 0 cells updated"
+    assert book.writes() == []
+
+
+def test_write_memos_works_on_a_moved_build(moved_build):
+    book = FakeBook(moved_build / "out" / "workbooks" / "targets.xlsx")
+    message = live.run(book, "memos")
+    out = moved_build / "out" / "workbooks" / "targets memos"
+    assert message == f"Memos written to {out}" and list(out.glob("*.md"))
+
+
+def test_a_missing_input_names_the_files_it_looked_for(moved_build, tmp_path):
+    import shutil
+
+    from xlsales.errors import InputError
+
+    copy = tmp_path / "elsewhere"
+    (copy / "workbooks").mkdir(parents=True)
+    shutil.copy2(moved_build / "out" / "workbooks" / "funnel.xlsx", copy / "workbooks" / "funnel.xlsx")
+    with pytest.raises(InputError) as caught:
+        live.run(FakeBook(copy / "workbooks" / "funnel.xlsx"), "funnel")
+    message = str(caught.value)
+    assert "funnel.xlsx: the opportunities file it was made from is not there" in message
+    assert str(copy / "workbooks" / ".." / ".." / "inputs" / "opportunities.csv") in message
+    assert "opportunities.csv" in message.split(" and ")[1]     # the absolute fallback too

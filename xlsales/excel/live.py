@@ -20,6 +20,7 @@ from pathlib import Path
 
 from xlsales.errors import InputError
 from xlsales.excel import refresh as _refresh
+from xlsales.workbooks.sources import workbook_folder
 
 EXCEL_EPOCH = datetime(1899, 12, 30)
 
@@ -209,6 +210,7 @@ def run(book, kind: str) -> str:
     with tempfile.TemporaryDirectory(prefix="xlsales-") as tmp:
         copy = Path(tmp) / path.name
         shutil.copy2(path, copy)
-        _refresh.refresh(kind, copy)
+        with workbook_folder(path.parent):   # inputs recorded relative to the real workbook
+            _refresh.refresh(kind, copy)
         written = write_back(book, fresh_tables(copy))
     return f"{kind}: {written} cells updated"
