@@ -12,8 +12,6 @@ its own package passes its ``xl/styles.xml`` through it too.
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -61,16 +59,10 @@ def fix_package(package: bytes) -> bytes:
 
 def fix_package_file(path) -> None:
     """``fix_package`` on a file in place (written beside it and moved over it in one step)."""
+    from xlsales.memos.write import write_atomic
+
     path = Path(path)
     data = path.read_bytes()
     fixed = fix_package(data)
-    if fixed is data:
-        return
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as f:
-            f.write(fixed)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    if fixed is not data:
+        write_atomic(path, fixed)
