@@ -12,6 +12,7 @@ the bundle is made, not in the user's Excel.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import xlwings
@@ -72,10 +73,32 @@ def _module_path(name: str) -> Path:
     return folder / "__init__.py" if folder.is_dir() else folder.with_suffix(".py")
 
 
+_FROM = re.compile(r"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#]*)", re.M)
+_IMPORT = re.compile(r"^[ \t]*import[ \t]+([^\n#]*)", re.M)
+
+
+def _imports_by_text(source: str, name: str) -> list[str]:
+    """The same as ``_imports`` from the text, for when CPython 3.11's ast.parse fails with
+    "AST constructor recursion depth mismatch" (it does after some library changed the recursion limit)."""
+    found = []
+    for module, names in _FROM.findall(source):
+        if module.startswith("."):
+            raise InputError(f"lite bundle: {name} uses a relative import; the bundle needs absolute ones")
+        found.append(module)
+        found += [f"{module}.{n.split()[0]}" for n in names.strip("()").replace("\n", " ").split(",") if n.strip()]
+    for names in _IMPORT.findall(source):
+        found += [n.split()[0] for n in names.split(",") if n.strip()]
+    return found
+
+
 def _imports(source: str, name: str) -> list[str]:
     """Absolute module names ``source`` imports (at any depth of the code, lazily or not)."""
     found = []
-    for node in ast.walk(ast.parse(source)):
+    try:
+        tree = ast.parse(source)
+    except SystemError:
+        return _imports_by_text(source, name)
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
