@@ -331,7 +331,9 @@ def test_refresh_rereads_the_recorded_input_files(files, company, tmp_path):
     assert "方案" in wb.sheetnames
     after = read_table(wb, "RepPayouts", REP_PAYOUTS).set_index("rep")["expected"]
     assert (after != before).any()
-    assert name_cell(wb, "SourceQuotas").value == str(quotas.resolve())
+    # recorded relative to the workbook, the absolute path beside it as the fallback
+    assert name_cell(wb, "SourceQuotas").value == "quotas.csv"
+    assert name_cell(wb, "SourceQuotas").offset(0, 1).value == str(quotas.resolve())
 
 
 def test_on_target_earnings_and_a_decelerator_by_hand_and_in_libreoffice(tmp_path):

@@ -178,3 +178,16 @@ def test_macros_are_subs(classic):
 def test_the_trick_is_undone_after_each_test():
     assert "pythoncom" not in sys.modules and "xlwings.udfs" not in sys.modules
     assert not hasattr(_load("xlsales_udfs").SPLIT_TARGET, "__xlfunc__")
+
+
+@pytest.mark.parametrize("book", ["xlsales.xlam", "xlsales.xlsm"])
+def test_shipped_wrappers_are_what_import_functions_writes(classic, book):
+    """The xlwings_udfs module excel-setup puts into the add-in (and the workbook) is, to the byte,
+    what xlwings' own generator writes for the same modules, under the names of UDF Modules."""
+    from xlsales.excel import setup, wrappers
+
+    udfs, module, macros = classic
+    expected = wrappers.HEADER
+    for name, source in zip(setup.UDF_MODULES, (module, macros)):
+        expected += vba_of(udfs, name, source, book)
+    assert setup.udf_wrappers("addin" if book.endswith(".xlam") else "workbook") == expected

@@ -1,3 +1,4 @@
-"""The Excel functions and ribbon macros. Installed as ``xlsales.udfs`` so that ``xlsales excel-setup``
-finds the two modules after a plain ``pip install``; Excel imports them as ``xlsales_udfs`` and
-``xlsales_macros`` from this folder (the ``PYTHONPATH`` of the xlwings.conf sheet)."""
+"""The Excel functions and ribbon macros, installed as ``xlsales.udfs``: Excel imports them as
+``xlsales.udfs.xlsales_udfs`` and ``xlsales.udfs.xlsales_macros`` (the ``UDF Modules`` that
+``xlsales excel-setup`` writes), and excel-setup reads them to write their VBA wrappers and the
+xlwings Lite bundle."""

@@ -1,10 +1,11 @@
 """xlsales ribbon macros (``@xw.sub``): after "Import Functions" each is a VBA macro of the same name.
 
-The ribbon buttons of ``xlsales excel-setup`` call them. The optional ``control`` argument makes the
-generated ``Sub REFRESH_TARGETS(Optional control)`` a valid ribbon callback (Excel passes the
-button); assigned to a shape or run with ``Application.Run`` they work without it. Each refreshes
-the workbook it is run from with the same code as the command line and writes back only the cells
-that changed (see ``xlsales.excel.live``).
+The ribbon buttons of the add-in ``xlsales excel-setup`` writes call them. The optional ``control``
+argument makes the generated ``Sub REFRESH_TARGETS(Optional control)`` a valid ribbon callback (Excel
+passes the button); assigned to a shape or run with Alt+F8 they work without it. Each refreshes the
+ACTIVE workbook (the one in front of the user, never the add-in or xlsales.xlsm that holds the
+macro) with the same code as the command line and writes back only what changed (see
+``xlsales.excel.live``).
 """
 import xlwings as xw
 
@@ -13,8 +14,14 @@ from xlsales.excel import live
 CONTROL_DOC = "The ribbon button that ran the macro (passed by Excel, not used)."
 
 
+def _active_book():
+    """The workbook in front of the user. The add-in's wrappers pass it as the caller already; from
+    a workbook's own VBA (xlsales.xlsm) the caller is that workbook, so ask its application."""
+    return xw.Book.caller().app.books.active
+
+
 def _run(kind):
-    book = xw.Book.caller()
+    book = _active_book()
     try:
         message = live.run(book, kind)
     except Exception as error:  # noqa: BLE001 - show it in Excel, not as a VBA traceback

@@ -209,7 +209,7 @@ GLOSSARY: dict[str, dict[str, tuple[str, str]]] = {
     "sheet": {
         "targets.assumptions": ("Assumptions", "假设"),
         "targets.reps": ("Reps", "销售代表"),
-        "targets.history": ("History", "历史"),
+        "targets.history": ("Sales history", "历史业绩"),  # Excel reserves the sheet name "History"
         "targets.grid": ("Targets", "目标分解"),
         "targets.regions": ("Regions", "区域汇总"),
         "targets.pacing": ("Pacing", "进度"),

@@ -350,9 +350,26 @@ def _workbook(shared: Shared, name: str) -> Path:
         return write_targets_workbook(shared.plan, folder / "targets.xlsx", shared.memo.month.as_of, lang=lang)
     if name == "funnel":
         from xlsales.workbooks.funnel import write_funnel_workbook
-        return write_funnel_workbook(shared.funnel_book, folder / "funnel.xlsx", lang)
+        return write_funnel_workbook(shared.funnel_book, folder / "funnel.xlsx", lang, sources=_sources(shared, name))
     from xlsales.workbooks.commission import write_commission_workbook
-    return write_commission_workbook(shared.memo.commission, folder / "commission.xlsx", lang)
+    return write_commission_workbook(shared.memo.commission, folder / "commission.xlsx", lang,
+                                     sources=_sources(shared, name))
+
+
+def _sources(shared: Shared, name: str) -> dict | None:
+    """The input files a workbook records for the ribbon's refresh (None for the built-in sample).
+    Targets: the approved workbook of the config, else the targets workbook this build writes."""
+    config, inputs = shared.config, shared.config.inputs
+    if inputs.orders is None or inputs.reps is None:
+        return None
+    targets = (config.path(inputs.targets) if inputs.targets else
+               shared.out / "workbooks" / "targets.xlsx" if "targets" in config.outputs.workbooks else None)
+    if name == "funnel":
+        return {"opportunities": config.path(inputs.opportunities), "reps": config.path(inputs.reps),
+                "stages": config.path(inputs.stages), "targets": targets,
+                "period": "year"}
+    return {"plan": config.path(config.plan.commission), "orders": config.path(inputs.orders),
+            "reps": config.path(inputs.reps), "targets": targets}
 
 
 def _render(shared: Shared, stem: str, context: dict):

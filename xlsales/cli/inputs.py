@@ -13,7 +13,8 @@ from xlsales.cli import fail, main
 from xlsales.cli.common import mapping_from, mapping_options
 from xlsales.errors import InputError, InputFileError
 from xlsales.io.loading import capped
-from xlsales.io.schemas import LOADERS, SCHEMAS, check_orders_against_reps, detect_kind
+from xlsales.io.schemas import LOADERS, SCHEMAS, check_orders_against_reps, detect_kind, load_table
+from xlsales.workbooks import ooxml
 
 
 def _optional(module: str, name: str):
@@ -168,6 +169,7 @@ def _write_atomically(frame: pd.DataFrame, path: Path, file_format: str, kind: s
         elif file_format == "xlsx":
             sheet = SHEET_NAMES_ZH[kind] if lang == "zh" else kind
             frame.to_excel(temp, index=False, sheet_name=sheet, engine="openpyxl")
+            ooxml.fix_package_file(temp)
         else:
             frame.to_parquet(temp, index=False)
         os.replace(temp, path)

@@ -1,10 +1,13 @@
 """Run a ribbon button on the workbook open in Excel, and write back only what changed.
 
 The workbook is saved, a copy is refreshed by the same code as the command line, and then every
-named table of the copy is compared with the open workbook cell by cell: only cells whose value or
-formula differs are written. The refresh keeps the user's input cells and own columns, so those
-compare equal and are never touched; a user's formatting, charts and cells outside the tables are
-left alone because nothing else is written.
+named table of the copy is compared with the open workbook. Each table is read in two calls (its
+values and its formulas, as 2-D arrays) and, when something in it changed, written in ONE call: the
+smallest block holding every changed cell, as a 2-D array. While writing, screen updating is off and
+calculation manual; both are put back afterwards, also when a write fails. An unchanged refresh
+writes nothing at all. The refresh keeps the user's input cells and own columns, so a block that
+spans them writes back what is already there; a user's formatting, charts and cells outside the
+tables are never written.
 """
 from __future__ import annotations
 
@@ -12,10 +15,14 @@ import contextlib
 import math
 import shutil
 import tempfile
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from xlsales.errors import InputError
 from xlsales.excel import refresh as _refresh
+from xlsales.workbooks.sources import workbook_folder
+
+EXCEL_EPOCH = datetime(1899, 12, 30)
 
 
 def fresh_tables(path) -> dict[str, tuple[str, str, list[list]]]:
@@ -39,42 +46,71 @@ def _as_written(cell):
     return value
 
 
-def _same(live, fresh) -> bool:
-    """Whether Excel's ``Range.Formula`` text ``live`` already shows ``fresh``."""
-    if live in ("", None) or fresh in ("", None):
-        return live in ("", None) and fresh in ("", None)
-    if isinstance(fresh, bool):
-        return str(live).upper() == str(fresh).upper()
+def _blank(value) -> bool:
+    return value is None or value == ""
+
+
+def _as_datetime(value):
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return EXCEL_EPOCH + timedelta(days=value)   # a date shown as a serial number
+    return None
+
+
+def _same(live_value, live_formula, fresh) -> bool:
+    """Whether the open cell (its value and its Formula text) already holds ``fresh``."""
+    live_is_formula = (isinstance(live_formula, str) and live_formula.startswith("=")
+                       and live_value != live_formula)     # a text cell "=x" has value == formula
+    if isinstance(fresh, str) and fresh.startswith("="):
+        return live_formula == fresh
+    if live_is_formula:
+        return False
+    if _blank(fresh) or _blank(live_value):
+        return _blank(fresh) and _blank(live_value)
+    if isinstance(fresh, str):
+        return str(live_value) == (fresh[1:] if fresh.startswith("'") else fresh)
+    if isinstance(fresh, bool) or isinstance(live_value, bool):
+        return live_value is fresh or (isinstance(live_value, bool) and isinstance(fresh, bool)
+                                       and live_value == fresh)
+    if isinstance(fresh, (datetime, date)):
+        live = _as_datetime(live_value)
+        return live is not None and abs((live - _as_datetime(fresh)).total_seconds()) < 0.5
     if isinstance(fresh, (int, float)):
+        if isinstance(live_value, (datetime, date)):
+            live_value = (_as_datetime(live_value) - EXCEL_EPOCH).total_seconds() / 86400
         try:
-            return math.isclose(float(live), fresh, rel_tol=1e-14)
+            return math.isclose(float(live_value), fresh, rel_tol=1e-14, abs_tol=1e-12)
         except (TypeError, ValueError):
             return False
-    return str(live) == str(fresh)
+    return str(live_value) == str(fresh)
 
 
-def changed_runs(live: list[list], fresh: list[list]) -> list[tuple[int, int, list]]:
-    """(row, first column, values) for each run of adjacent changed cells, 0-based within the table."""
-    runs = []
+def changed_block(live_values: list[list], live_formulas: list[list], fresh: list[list]):
+    """(first row, first column, last row, last column) of the cells that differ, 0-based within
+    the table, or None when nothing does."""
+    rows, columns = [], []
     for r, fresh_row in enumerate(fresh):
-        live_row = live[r] if r < len(live) else []
-        start = None
-        for c, value in enumerate(fresh_row + [None]):
-            changed = c < len(fresh_row) and not _same(live_row[c] if c < len(live_row) else None, value)
-            if changed and start is None:
-                start = c
-            elif not changed and start is not None:
-                runs.append((r, start, fresh_row[start:c]))
-                start = None
-    return runs
+        values = live_values[r] if r < len(live_values) else []
+        formulas = live_formulas[r] if r < len(live_formulas) else []
+        for c, value in enumerate(fresh_row):
+            if not _same(values[c] if c < len(values) else None, formulas[c] if c < len(formulas) else None, value):
+                rows.append(r)
+                columns.append(c)
+    if not rows:
+        return None
+    return min(rows), min(columns), max(rows), max(columns)
 
 
-def _rows(value) -> list[list]:
-    """xlwings gives a one-cell range's formula as a string and a larger one as rows (tuples)."""
+def _rows(value, shape) -> list[list]:
+    """xlwings gives one cell as a scalar and one row or column as a flat list: always rows."""
+    n_rows, n_cols = shape
     if not isinstance(value, (list, tuple)):
         return [[value]]
     if value and not isinstance(value[0], (list, tuple)):
-        return [list(value)]
+        return [list(value)] if n_rows == 1 else [[v] for v in value]
     return [list(row) for row in value]
 
 
@@ -98,29 +134,67 @@ def _unprotected(sheet):
         api.Protect(DrawingObjects=True, Contents=True, Scenarios=True, **allowed)
 
 
-def write_back(book, tables) -> int:
-    """Write the changed cells of ``tables`` (from ``fresh_tables``) into the open ``book``; returns the count."""
-    written = 0
+@contextlib.contextmanager
+def quiet(app):
+    """Screen updating off and calculation manual while writing; both restored, also on error."""
+    screen, calculation = app.screen_updating, app.calculation
+    app.screen_updating, app.calculation = False, "manual"
+    try:
+        yield
+    finally:
+        app.calculation = calculation
+        app.screen_updating = screen
+
+
+def _table(sheet, name):
+    """The sheet's table ``name`` (one lookup), or None when the user deleted it."""
+    try:
+        return sheet.tables[name]
+    except Exception:  # noqa: BLE001 - xlwings raises the COM error of ListObjects(name)
+        return None
+
+
+def _plan(book, tables) -> list[tuple]:
+    """What to write, table by table, from two reads of each table of the open ``book``."""
+    plan = []
     for name, (sheet_name, ref, fresh) in tables.items():
         sheet = book.sheets[sheet_name]
-        live_table = next((t for t in sheet.tables if t.name == name), None)
-        if live_table is None:
+        live_table = _table(sheet, name)
+        if live_table is None or not fresh:
             continue
         top_left = sheet.range(ref.split(":")[0])
-        target = top_left.resize(len(fresh), len(fresh[0]))
-        resize = live_table.range.address.replace("$", "") != ref
-        runs = changed_runs(_rows(target.formula), fresh)
-        if not runs and not resize:
-            continue
-        with _unprotected(sheet):
-            if resize:
-                old_rows, old_columns = live_table.range.shape
-                if old_rows > len(fresh):  # rows the refresh dropped
-                    top_left.offset(len(fresh), 0).resize(old_rows - len(fresh), old_columns).clear_contents()
-                live_table.resize(target)
-            for r, c, values in runs:
-                top_left.offset(r, c).resize(1, len(values)).value = [values]
-                written += len(values)
+        old_rows, old_columns = live_table.range.shape
+        shape = (max(old_rows, len(fresh)), len(fresh[0]))
+        block = top_left.resize(*shape)
+        values = _rows(block.options(ndim=2).value, shape)
+        formulas = _rows(block.formula, shape)
+        changed = changed_block(values, formulas, fresh)
+        dropped = old_rows - len(fresh) if old_rows > len(fresh) else 0
+        resize = (old_rows, old_columns) != (len(fresh), len(fresh[0]))
+        if changed or resize:
+            plan.append((sheet, live_table, top_left, fresh, changed, dropped, old_columns, resize))
+    return plan
+
+
+def write_back(book, tables) -> int:
+    """Write what changed in ``tables`` (from ``fresh_tables``) into the open ``book``: one 2-D write per
+    changed table. Returns the number of cells written."""
+    plan = _plan(book, tables)
+    if not plan:
+        return 0
+    written = 0
+    with quiet(book.app):
+        for sheet, live_table, top_left, fresh, changed, dropped, old_columns, resize in plan:
+            with _unprotected(sheet):
+                if dropped:   # rows the refresh no longer has
+                    top_left.offset(len(fresh), 0).resize(dropped, old_columns).clear_contents()
+                if resize:
+                    live_table.resize(top_left.resize(len(fresh), len(fresh[0])))
+                if changed:
+                    r0, c0, r1, c1 = changed
+                    top_left.offset(r0, c0).resize(r1 - r0 + 1, c1 - c0 + 1).value = \
+                        [row[c0:c1 + 1] for row in fresh[r0:r1 + 1]]
+                    written += (r1 - r0 + 1) * (c1 - c0 + 1)
     return written
 
 
@@ -136,6 +210,7 @@ def run(book, kind: str) -> str:
     with tempfile.TemporaryDirectory(prefix="xlsales-") as tmp:
         copy = Path(tmp) / path.name
         shutil.copy2(path, copy)
-        _refresh.refresh(kind, copy)
+        with workbook_folder(path.parent):   # inputs recorded relative to the real workbook
+            _refresh.refresh(kind, copy)
         written = write_back(book, fresh_tables(copy))
     return f"{kind}: {written} cells updated"

@@ -1,20 +1,19 @@
-"""``xlsales excel-setup``: a ready xlsales.xlsm / xlsales.xlam from xlwings' own quickstart files.
+"""``xlsales excel-setup``: a ready xlsales.xlam / xlsales.xlsm from xlwings' own quickstart files.
 
-openpyxl (``keep_vba=True``) fills the config sheet and keeps ``vbaProject.bin``; the ribbon is a
-customUI part added at zip level afterwards, because openpyxl drops parts it does not know. Its
-buttons call the ``@xw.sub`` macros of ``udfs/xlsales_macros.py``, which become VBA macros
-(``Sub REFRESH_TARGETS(Optional control)``, a valid ribbon callback) when the user clicks xlwings'
-"Import Functions". The templates' own VBA has no callback for them: the add-in template only
-defines ``RibbonMyAddin.RunMain``, which runs ``<file name>.main()``, and the workbook template none.
+openpyxl (``keep_vba=True``) fills the config sheet and keeps ``vbaProject.bin``. Into that VBA
+project goes the module ``xlwings_udfs`` that xlwings' "Import Functions" would write
+(``xlsales.excel.wrappers``): one ``Function`` per Excel function and one ``Sub`` per ribbon macro
+(``Sub REFRESH_TARGETS(Optional control)``, a valid ribbon callback). So the functions and buttons
+work without the VBA editor. The add-in carries the ribbon, a customUI part added at zip level
+(openpyxl drops parts it does not know); its wrappers pass ``ActiveWorkbook``, so every button acts
+on the workbook in front of the user. The .xlsm carries the functions and no ribbon (a workbook's
+own ribbon shows only while that workbook is active, which is never the one to refresh).
 """
 from __future__ import annotations
 
 import io
-import os
 import re
-import shutil
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
@@ -22,8 +21,13 @@ from xml.etree import ElementTree
 import xlwings
 
 from xlsales.errors import InputError
+from xlsales.excel import vba, wrappers
+from xlsales.memos.write import write_atomic
+from xlsales.workbooks import ooxml
 
-UDF_MODULES = ("xlsales_udfs", "xlsales_macros")
+# The modules as Excel imports them: from the installed package, so nothing is copied beside the
+# add-in and no PYTHONPATH of the machine that ran excel-setup is written.
+UDF_MODULES = ("xlsales.udfs.xlsales_udfs", "xlsales.udfs.xlsales_macros")
 KINDS = {
     # kind: (template in the xlwings package, output name, config sheet as shipped, active name)
     # The add-in template's own VBA reads its settings from "<PROJECT_NAME>.conf", i.e. myaddin.conf.
@@ -36,6 +40,9 @@ CUSTOM_UI_REL = "http://schemas.microsoft.com/office/2007/relationships/ui/exten
 ADDIN_CT = "application/vnd.ms-excel.addin.macroEnabled.main+xml"
 XLSM_CT = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 PYTHON_DEFAULT = "python"  # xlwings' own default: the python found on PATH
+# Written when excel-setup runs off Windows: the virtual environment docs/excel.md creates
+# (xlwings expands %USERPROFILE%); pythonw runs without a console window.
+WINDOWS_DEFAULT = r"%USERPROFILE%\xlsales-env\Scripts\pythonw.exe"
 
 # (group id, group label, button id, label, macro, imageMso, tip)
 RIBBON = (
@@ -66,17 +73,16 @@ def udfs_dir() -> Path:
     raise InputError("udfs: xlsales_udfs.py not found next to the xlsales package or on sys.path")
 
 
-def config(out_dir: Path, interpreter_win: str | None = None,
-           interpreter_mac: str | None = None) -> dict[str, object]:
+def config(interpreter_win: str | None = None, interpreter_mac: str | None = None) -> dict[str, object]:
     """The xlwings settings of the generated file, in the order they are written from A1.
 
-    The interpreter of the running platform defaults to the one running this code.
+    The interpreter of the running platform defaults to the one running this code; off Windows,
+    ``Interpreter_Win`` is the documented environment's ``pythonw.exe`` (``WINDOWS_DEFAULT``).
     """
     on_win, on_mac = sys.platform.startswith("win"), sys.platform == "darwin"
     return {
-        "Interpreter_Win": interpreter_win or (sys.executable if on_win else PYTHON_DEFAULT),
+        "Interpreter_Win": interpreter_win or (sys.executable if on_win else WINDOWS_DEFAULT),
         "Interpreter_Mac": interpreter_mac or (sys.executable if on_mac else PYTHON_DEFAULT),
-        "PYTHONPATH": str(out_dir.resolve()),
         "UDF Modules": ";".join(UDF_MODULES),
         "Debug UDFs": False,
         "Use UDF Server": False,
@@ -87,10 +93,13 @@ def config(out_dir: Path, interpreter_win: str | None = None,
 NOTES = (
     "xlsales settings for xlwings. Keys start in A1; a key left out falls back to xlwings.conf beside "
     "this file, then ~/.xlwings/xlwings.conf.",
-    f'Interpreter_Win / Interpreter_Mac: "{PYTHON_DEFAULT}" means the python on PATH; put the full path '
-    "of the interpreter that has xlsales installed (xlsales excel-setup writes the one it ran with).",
-    "PYTHONPATH: the folder holding xlsales_udfs.py and xlsales_macros.py.",
-    "After changing UDF Modules or the .py files: xlwings tab > Import Functions.",
+    "Interpreter_Win / Interpreter_Mac: the Python that has xlsales installed. excel-setup writes the one "
+    f"it ran with; run off Windows it writes {WINDOWS_DEFAULT} (the environment docs/excel.md creates). "
+    f'"{PYTHON_DEFAULT}" means the python on PATH.',
+    "UDF Modules: the functions and ribbon macros of the installed xlsales package. Their VBA wrappers "
+    "are already in this file (module xlwings_udfs), written by excel-setup as Import Functions would.",
+    f"This file was made with xlwings {xlwings.__version__}: its VBA loads xlwings64-{xlwings.__version__}.dll "
+    "from the Python environment, so that environment needs the same xlwings version.",
 )
 
 
@@ -124,8 +133,8 @@ def ribbon_xml() -> bytes:
     return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
-def _with_ribbon(package: bytes, kind: str) -> bytes:
-    """``package`` with the xlsales customUI part, its relationship and (add-in) content type.
+def _as_addin_with_ribbon(package: bytes) -> bytes:
+    """``package`` with the xlsales customUI part, its relationship and the add-in content type.
 
     The two package XML files are edited as text so that their namespaces stay exactly as written.
     """
@@ -137,8 +146,7 @@ def _with_ribbon(package: bytes, kind: str) -> bytes:
     new_id = next(f"rId{n}" for n in range(1, len(ids) + 2) if f"rId{n}" not in ids)
     rels = rels.replace("</Relationships>", f'<Relationship Id="{new_id}" Type="{CUSTOM_UI_REL}" '
                                             f'Target="{CUSTOM_UI_PART}"/></Relationships>')
-    if kind == "addin":  # openpyxl writes every macro-enabled file as an .xlsm
-        types = types.replace(XLSM_CT.encode(), ADDIN_CT.encode())
+    types = types.replace(XLSM_CT.encode(), ADDIN_CT.encode())  # openpyxl writes an .xlsm
     replaced = {"_rels/.rels": rels.encode("utf-8"), "[Content_Types].xml": types,
                 CUSTOM_UI_PART: ribbon_xml()}
     return _replace_parts(package, replaced, drop="customUI/")
@@ -157,20 +165,32 @@ def _replace_parts(package: bytes, parts: dict[str, bytes], drop: str | None = N
     return out.getvalue()
 
 
-def build_file(kind: str, out_dir: Path, **interpreters) -> bytes:
+def udf_wrappers(kind: str) -> str:
+    """The ``xlwings_udfs`` VBA module for ``kind``, as "Import Functions" writes it."""
+    folder = udfs_dir()
+    modules = [(name, folder / f"{name.rsplit('.', 1)[-1]}.py") for name in UDF_MODULES]
+    return wrappers.vba_module(modules, addin=kind == "addin")
+
+
+def build_file(kind: str, interpreter_win: str | None = None, interpreter_mac: str | None = None) -> bytes:
     """The bytes of xlsales.xlsm (kind "workbook") or xlsales.xlam (kind "addin")."""
     import openpyxl
 
     template, _, shipped, active = KINDS[kind]
     data = (Path(xlwings.__file__).parent / template).read_bytes()
     # openpyxl knows neither the .xlam extension nor its content type: it reads the add-in as an
-    # .xlsm from a file object, and _with_ribbon gives the add-in content type back.
+    # .xlsm from a file object, and _as_addin_with_ribbon gives the add-in content type back.
     wb = openpyxl.load_workbook(io.BytesIO(as_xlsm(data)), keep_vba=True)
-    fill_config(wb, shipped, active, config(out_dir, **interpreters))
+    fill_config(wb, shipped, active, config(interpreter_win, interpreter_mac))
     buffer = io.BytesIO()
     wb.save(buffer)
     wb.vba_archive.close()
-    return _with_ribbon(buffer.getvalue(), kind)
+    package = ooxml.fix_package(buffer.getvalue())
+    with zipfile.ZipFile(io.BytesIO(package)) as saved:
+        project = saved.read("xl/vbaProject.bin")
+    package = _replace_parts(package, {"xl/vbaProject.bin": vba.with_module(
+        project, wrappers.MODULE_NAME, udf_wrappers(kind))})
+    return _as_addin_with_ribbon(package) if kind == "addin" else package
 
 
 def as_xlsm(package: bytes) -> bytes:
@@ -180,54 +200,28 @@ def as_xlsm(package: bytes) -> bytes:
     return _replace_parts(package, {"[Content_Types].xml": types.replace(ADDIN_CT.encode(), XLSM_CT.encode())})
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as f:
-            f.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+def lite_bundle() -> dict[str, str]:
+    """{"main.py": ..., "requirements.txt": ...}: the xlwings Lite bundle, assembled from the package."""
+    from xlsales.excel import lite
+
+    return {"main.py": lite.main_py((udfs_dir() / "xlsales_udfs.py").read_text(encoding="utf-8")),
+            "requirements.txt": lite.requirements()}
 
 
-LITE_HEADER = '''\
-# xlwings Lite: paste this file into the main.py tab and requirements.txt into its tab.
-# Generated by `xlsales excel-setup` from udfs/xlsales_udfs.py: the same functions as desktop Excel.
-'''
-
-
-def lite_main() -> str:
-    """main.py for xlwings Lite: the UDF module itself, since Lite runs only what main.py holds."""
-    return LITE_HEADER + (udfs_dir() / "xlsales_udfs.py").read_text(encoding="utf-8")
-
-
-def lite_requirements() -> str:
-    import xlsales
-
-    return ("# xlwings Lite installs these; pandas, numpy and pyarrow come from Pyodide.\n"
-            f"xlwings=={xlwings.__version__}\nxlsales=={xlsales.__version__}\n")
-
-
-def build(out_dir, kind: str = "workbook", interpreter_win: str | None = None,
+def build(out_dir, kind: str = "addin", interpreter_win: str | None = None,
           interpreter_mac: str | None = None) -> list[Path]:
-    """Write the workbook and/or add-in, the UDF modules beside them and the xlwings Lite files."""
-    kinds = list(KINDS) if kind == "both" else [kind]
-    if any(k not in KINDS for k in kinds):
-        raise InputError(f"kind: expected workbook, addin or both, got {kind!r}")
+    """Write the add-in and/or workbook (none for kind "lite") and the xlwings Lite bundle."""
+    if kind not in (*KINDS, "both", "lite"):
+        raise InputError(f"kind: expected addin, workbook, both or lite, got {kind!r}")
+    kinds = list(KINDS) if kind == "both" else [] if kind == "lite" else [kind]
     out_dir = Path(out_dir)
     (out_dir / "lite").mkdir(parents=True, exist_ok=True)
     written = []
     for k in kinds:
         path = out_dir / KINDS[k][1]
-        _write_atomic(path, build_file(k, out_dir, interpreter_win=interpreter_win,
-                                          interpreter_mac=interpreter_mac))
+        write_atomic(path, build_file(k, interpreter_win=interpreter_win, interpreter_mac=interpreter_mac))
         written.append(path)
-    source = udfs_dir()
-    for module in UDF_MODULES:
-        shutil.copyfile(source / f"{module}.py", out_dir / f"{module}.py")
-        written.append(out_dir / f"{module}.py")
-    _write_atomic(out_dir / "lite" / "main.py", lite_main().encode("utf-8"))
-    _write_atomic(out_dir / "lite" / "requirements.txt", lite_requirements().encode("utf-8"))
-    written += [out_dir / "lite" / "main.py", out_dir / "lite" / "requirements.txt"]
+    for name, text in lite_bundle().items():
+        write_atomic(out_dir / "lite" / name, text.encode("utf-8"))
+        written.append(out_dir / "lite" / name)
     return written

@@ -29,7 +29,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname, range_boundaries
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import TableColumn
 
-from xlsales.workbooks import stream
+from xlsales.workbooks import ooxml, stream
 
 VALUE, FORMULA, INPUT = "value", "formula", "input"
 # Text that Excel would read as a formula, written as plain text instead.
@@ -452,8 +452,9 @@ def save_atomic(wb, path, stamp: datetime | None = None) -> Path:
 
 
 def _fix_part(name: str, data: bytes) -> bytes:
-    """A package part as it goes into the zip, for fixes openpyxl does not make itself."""
-    return data
+    """A package part as it goes into the zip, for fixes openpyxl does not make itself: the styles part
+    in the order the Open XML schema wants (``ooxml.fix_styles``)."""
+    return ooxml.fix_styles(data) if name == ooxml.STYLES_PART else data
 
 
 # ---------------------------------------------------------------------------------------------

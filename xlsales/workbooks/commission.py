@@ -29,6 +29,7 @@ from xlsales.workbook_templates import template_path
 from xlsales.workbooks.binding import (FORMULA, INPUT, Field, Formula, create_table, define_name, name_cell, open_workbook,
                                        save_atomic, table_ranges, write_name, write_table)
 from xlsales.workbooks.statements import KIND_LABELS, describe, fill_statement_sheet, write_statement_files
+from xlsales.workbooks.sources import locate, recorded
 
 MONEY, PCT, NUM = "#,##0.00", "0.0%", "0.0000"
 GREEN_FILL = PatternFill("solid", fgColor="C6EFCE")
@@ -540,11 +541,12 @@ def write_commission_workbook(result: CommissionResult, path, lang: str = "en", 
     for name, value in settings.items():
         if name in wb.defined_names:
             write_name(wb, name, value)
-    if sources is not None:
+    if sources is not None:   # relative to the workbook; the absolute path beside it as a fallback
         for name, _, _, option in SOURCES:
-            value = sources.get(option)
             if name in wb.defined_names:  # a workbook from an older template may lack the newer names
-                write_name(wb, name, str(Path(value).resolve()) if value else None)
+                relative, absolute = recorded(sources.get(option), path)
+                write_name(wb, name, relative)
+                name_cell(wb, name).offset(0, 1).value = absolute
     if ledger is not None:
         for name, value in zip(("LedgerFile", "LedgerSeal"), ledger):
             if name in wb.defined_names and value is not None:
@@ -657,7 +659,8 @@ def refresh_workbook(path) -> Path:
     from xlsales.io.schemas import load_orders, load_reps
     from xlsales.workbooks.binding import WorkbookError
     wb = open_workbook(path)
-    sources = {option: name_cell(wb, name).value for name, _, _, option in SOURCES if name in wb.defined_names}
+    sources = {option: locate(name_cell(wb, name).value, name_cell(wb, name).offset(0, 1).value, path, option)
+               for name, _, _, option in SOURCES if name in wb.defined_names}
     if not sources.get("plan") or not sources.get("orders") or not sources.get("reps"):
         raise WorkbookError("this workbook does not record its input files; run xlsales commission again")
     lang = "zh" if SHEETS["plan"][1] in wb.sheetnames else "en"

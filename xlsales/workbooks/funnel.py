@@ -32,6 +32,7 @@ from xlsales.workbooks.binding import (
     FORMULA, add_columns, INPUT, Field, WorkbookError, create_table, define_name, expand_formula, find_table, name_cell, open_workbook,
     save_atomic, set_cell, set_formula, table_ranges, write_table,
 )
+from xlsales.workbooks.sources import locate, recorded
 
 MONEY, SHARE, DATE, COUNT, DAYS = "#,##0.00", "0.0%", "yyyy-mm-dd", "#,##0", "#,##0.0"
 SHEETS = {  # key: (en, zh)
@@ -534,7 +535,7 @@ def write_funnel_workbook(result: FunnelResult, path, lang: str = "en", template
     _highlight(wb, ranges, rows)
     _add_chart(wb, lang, rows["StageFunnel"])
     if sources is not None:
-        _record_sources(wb, sources)
+        _record_sources(wb, sources, path)
     return save_atomic(wb, path)
 
 
@@ -544,13 +545,16 @@ SOURCES = (("SourceOpportunities", "opportunities"), ("SourceReps", "reps"), ("S
            ("SourceTargets", "targets"), ("SourceTargetFile", "target_file"), ("FunnelPeriod", "period"))
 
 
-def _record_sources(wb, sources: dict) -> None:
+def _record_sources(wb, sources: dict, path) -> None:
+    """Column B: each input relative to the workbook (what a refresh tries first); C: its absolute path."""
     ws = wb[SOURCES_SHEET] if SOURCES_SHEET in wb.sheetnames else wb.create_sheet(SOURCES_SHEET)
     ws.sheet_state = "hidden"
     for row, (name, option) in enumerate(SOURCES, start=1):
         value = sources.get(option)
+        relative, absolute = (value, None) if option == "period" else recorded(value, path)
         ws.cell(row, 1).value = option
-        set_cell(ws.cell(row, 2), str(Path(value).resolve()) if value and option != "period" else value)
+        set_cell(ws.cell(row, 2), relative)
+        set_cell(ws.cell(row, 3), absolute)
         define_name(wb, name, SOURCES_SHEET, f"$B${row}")
 
 
@@ -562,7 +566,10 @@ def refresh_funnel_workbook(path) -> Path:
     wb = open_workbook(path)
     if "SourceOpportunities" not in wb.defined_names:
         raise WorkbookError("this workbook does not record its input files; run xlsales funnel again")
-    sources = {option: name_cell(wb, name).value for name, option in SOURCES}
+    cells = {option: name_cell(wb, name) for name, option in SOURCES}
+    sources = {option: cell.value if option == "period" else
+               locate(cell.value, cell.offset(0, 1).value, path, option.replace("_", " "))
+               for option, cell in cells.items()}
     if not sources["opportunities"] or not sources["reps"]:
         raise WorkbookError("this workbook does not record its input files; run xlsales funnel again")
     lang = "zh" if SHEETS["summary"][1] in wb.sheetnames else "en"

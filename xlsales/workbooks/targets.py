@@ -44,8 +44,8 @@ FOOTING_LABELS = {  # (en, zh); {start} and {end} are months like 2025-07
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 RED_FILL, GREEN_FILL = PatternFill("solid", fgColor="F8CBAD"), PatternFill("solid", fgColor="C6EFCE")
 
-SHEETS = {  # key: (en, zh)
-    "assumptions": ("Assumptions", "假设"), "reps": ("Reps", "销售代表"), "history": ("History", "历史"),
+SHEETS = {  # key: (en, zh); Excel reserves the sheet name "History"
+    "assumptions": ("Assumptions", "假设"), "reps": ("Reps", "销售代表"), "history": ("Sales history", "历史业绩"),
     "grid": ("Targets", "目标分解"), "regions": ("Regions", "区域汇总"), "pacing": ("Pacing", "进度"),
     "resplit": ("Re-split", "剩余重新分解"), "okma": ("OKMA", "OKMA"), "revisions": ("Revisions", "修订记录"),
     "checks": ("Checks", "校验"),

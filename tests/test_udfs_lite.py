@@ -1,0 +1,170 @@
+"""The xlwings Lite bundle: imported in a fresh virtual environment WITHOUT xlsales, it computes what
+the Python API computes.
+
+The environment holds only what Lite has: numpy and pandas (Pyodide provides them) and an xlwings
+stand-in recording the decorators, as Lite's own xlwings does. Processes and sockets are blocked, as
+in Pyodide. Every Excel function is called with the values Lite passes (floats, and ints for whole
+numbers, lists of rows with ndim=2, None for blanks, error values as text) and its results are
+compared with the same calls in this process, where xlsales is installed, and with the API.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import venv
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from test_udfs import AGREEMENT, BAD, U
+from xlsales.cli import main
+from xlsales.excel import lite, setup
+
+RUNNER = textwrap.dedent("""
+    import json, sys, types
+    import numpy, pandas  # noqa: F401  (what Pyodide provides)
+    for name in ("subprocess", "multiprocessing", "socket", "_socket", "_posixsubprocess"):
+        sys.modules[name] = None
+    registered = {}
+    xw = types.ModuleType("xlwings")
+    def _entry(f):
+        return registered.setdefault(f.__name__, {"kind": None, "args": {}, "ret": {}})
+    def func(f=None, **options):
+        def inner(f):
+            _entry(f)["kind"] = "func"
+            return f
+        return inner if f is None else inner(f)
+    def script(f=None, **options):
+        def inner(f):
+            _entry(f)["kind"] = "script"
+            return f
+        return inner if f is None else inner(f)
+    def arg(name, convert=None, **options):
+        def inner(f):
+            _entry(f)["args"][name] = {k: v for k, v in options.items() if k != "doc"}
+            return f
+        return inner
+    def ret(convert=None, **options):
+        def inner(f):
+            _entry(f)["ret"] = options
+            return f
+        return inner
+    xw.func, xw.script, xw.arg, xw.ret, xw.sub = func, script, arg, ret, script
+    sys.modules["xlwings"] = xw
+    try:
+        import xlsales  # noqa: F401
+        raise SystemExit("xlsales is installed here: the test needs an environment without it")
+    except ModuleNotFoundError:
+        pass
+    namespace = {"__name__": "main"}
+    exec(compile(open(sys.argv[1], encoding="utf-8").read(), "main.py", "exec"), namespace)
+    cases = json.load(open(sys.argv[2], encoding="utf-8"))
+    results = [namespace[name](*args) for name, args in cases]
+    leaked = sorted(m for m in sys.modules if m.split(".")[0] in ("subprocess", "multiprocessing", "socket")
+                    and sys.modules[m] is not None)
+    files = sorted({getattr(m, "__file__", None) or "" for n, m in sys.modules.items()
+                    if n == "xlsales" or n.startswith("xlsales.")})
+    print(json.dumps({"results": results, "registered": registered, "leaked": leaked, "files": files}))
+""")
+
+
+def _whole_as_int(value):
+    """Lite passes whole numbers as ints."""
+    if isinstance(value, list):
+        return [_whole_as_int(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _json_safe(args) -> bool:
+    try:
+        json.dumps(args)
+        return True
+    except TypeError:
+        return False
+
+
+CASES = ([(name, list(args)) for name, args, _, _ in AGREEMENT]
+         + [(name, _whole_as_int(list(args))) for name, args, _, _ in AGREEMENT]
+         + [(name, list(args)) for name, args, _ in BAD if _json_safe(list(args))])
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    out = tmp_path_factory.mktemp("lite")
+    result = CliRunner().invoke(main, ["excel-setup", "--out", str(out), "--kind", "lite"])
+    assert result.exit_code == 0, result.output
+    return out / "lite"
+
+
+@pytest.fixture(scope="module")
+def lite_run(bundle, tmp_path_factory):
+    """main.py run in a fresh venv holding numpy and pandas only."""
+    folder = tmp_path_factory.mktemp("lite-venv")
+    env_dir = folder / "venv"
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin" / "python"
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    done = subprocess.run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", "numpy", "pandas"],
+                          capture_output=True, text=True, timeout=900, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    (folder / "cases.json").write_text(json.dumps(CASES), encoding="utf-8")
+    (folder / "runner.py").write_text(RUNNER, encoding="utf-8")
+    done = subprocess.run([python, folder / "runner.py", bundle / "main.py", folder / "cases.json"],
+                          capture_output=True, text=True, timeout=300, cwd=folder, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)
+
+
+def test_excel_setup_writes_the_bundle(bundle):
+    assert sorted(p.name for p in bundle.iterdir()) == ["main.py", "requirements.txt"]
+    assert not list(bundle.parent.glob("*.xl*"))          # --kind lite writes the bundle only
+
+
+def test_requirements_are_what_pyodide_and_lite_have(bundle):
+    lines = [line.split("==")[0] for line in (bundle / "requirements.txt").read_text().splitlines()
+             if line and not line.startswith("#")]
+    assert set(lines) <= set(lite.PYODIDE_PACKAGES) | set(lite.LITE_PACKAGES)
+    assert "xlsales" not in (bundle / "requirements.txt").read_text().split("#")[-1]
+
+
+def test_the_bundle_is_assembled_from_the_package_not_kept_by_hand(bundle):
+    text = (bundle / "main.py").read_text(encoding="utf-8")
+    for name, source in lite.modules((Path(setup.udfs_dir()) / "xlsales_udfs.py").read_text()).items():
+        if name != "xlsales":
+            path = lite._module_path(name)
+            assert path.read_text(encoding="utf-8") == source
+            assert source in text or repr(source) in text, name
+    assert not (Path(__file__).resolve().parents[1] / "udfs" / "lite" / "main.py").exists()
+
+
+def test_every_function_is_registered_with_its_options(lite_run):
+    registered = lite_run["registered"]
+    functions = {name for name, info in registered.items() if info["kind"] == "func"}
+    assert functions == {a[0] for a in AGREEMENT}
+    assert registered["SPLIT_TARGET"]["args"]["weights"]["ndim"] == 2
+    assert registered["SPLIT_TARGET"]["ret"] == {"transpose": False}
+
+
+def test_the_bundle_runs_where_xlsales_is_not_installed(lite_run):
+    assert lite_run["leaked"] == []
+    assert lite_run["files"] == [""] or all(not f for f in lite_run["files"])   # from memory, not a file
+
+
+def test_every_function_gives_what_the_api_gives(lite_run):
+    results = lite_run["results"]
+    for (name, args), result in zip(CASES, results):
+        expected = getattr(U, name)(*args)
+        assert result == (json.loads(json.dumps(expected))), (name, args)
+    for (name, args, api, orientation), result in zip(AGREEMENT, results):
+        expected = api()
+        shaped = ([[v] for v in expected] if orientation == "column" else
+                  [list(expected)] if orientation == "row" else expected)
+        assert result == json.loads(json.dumps(shaped)), name
+    bad = results[2 * len(AGREEMENT):]
+    assert bad and all(isinstance(r, str) and r.startswith("#XLSALES! ") for r in bad)
