@@ -155,7 +155,8 @@ def with_adjustments(result, adjustments: pd.DataFrame, pno: int):
     seq = adjustments["rep"].map(last_seq).fillna(0).astype(int).to_numpy() + \
         adjustments.groupby("rep", sort=False).cumcount().to_numpy() + 1
     known = set(lines["note"].cat.categories)
-    notes = list(lines["note"].cat.categories) + [n for n in adjustments["note"] if n not in known]
+    # two adjustments may explain themselves in the same words: each note is one category
+    notes = list(lines["note"].cat.categories) + list(dict.fromkeys(n for n in adjustments["note"] if n not in known))
     add = pd.DataFrame({
         "rep": pd.Categorical(adjustments["rep"], categories=lines["rep"].cat.categories),
         "period": pd.Categorical([period_label] * len(adjustments), categories=lines["period"].cat.categories),
