@@ -136,3 +136,99 @@ def test_check_and_orders_through_a_mapping(tmp_path):
     assert orders["amount"].tolist() == [1200.0, 800.0] and orders["customer"].tolist() == ["Acme", "Bolt"]
     run = CliRunner().invoke(main, ["check", str(tmp_path / "o.csv"), "--mapping", str(tmp_path / "erp.yaml")])
     assert run.exit_code == 0, run.output
+
+
+# ------------------------------------------------------------------------------------- orders exports
+
+ORDER_EXPORTS = {preset: f"{preset}_orders.{'xlsx' if preset == 'jiandaoyun' else 'csv'}" for preset in PRESETS}
+WITH_COLLECTIONS = ("fxiaoke", "jiandaoyun")
+
+
+def _orders(path, mapping=None):
+    from xlsales.io.schemas import load_orders
+    return load_orders(path, mapping=mapping).sort_values("date", kind="stable").reset_index(drop=True)
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_each_orders_export_gives_our_own_orders(preset):
+    got, ours = _orders(HERE / ORDER_EXPORTS[preset], load_mapping(preset)), _orders(HERE / "ours_orders.csv")
+    columns = ["date", "rep", "customer", "amount"] + (["collected"] if preset in WITH_COLLECTIONS else [])
+    pd.testing.assert_frame_equal(got[columns], ours[columns])
+    assert got["amount"].sum() == 159_000.5       # 12 000 + 60 000 + 25 000 + 8 000.50 + 45 000 + 9 000
+    assert 99_999 not in got["amount"].tolist()   # the cancelled / draft order, or the open deal, is no sale
+
+
+def test_orders_through_a_preset_plan_the_same_targets(tmp_path):
+    """Revenue and collections (纷享销客 exports 已回款金额) planned as from our own file."""
+    ours = CliRunner().invoke(main, ["targets", "--orders", str(HERE / "ours_orders.csv"), "--reps",
+                                     str(HERE / "reps.csv"), "--year", "2027", "--out", str(tmp_path / "a.xlsx")])
+    crm = CliRunner().invoke(main, ["targets", "--orders", str(HERE / "fxiaoke_orders.csv"), "--reps",
+                                    str(HERE / "reps.csv"), "--year", "2027", "--preset", "fxiaoke",
+                                    "--out", str(tmp_path / "b.xlsx")])
+    assert ours.exit_code == 0, ours.output
+    assert crm.exit_code == 0, crm.output
+    from xlsales.workbooks.targets import read_monthly_targets
+    pd.testing.assert_frame_equal(read_monthly_targets(tmp_path / "a.xlsx"), read_monthly_targets(tmp_path / "b.xlsx"))
+
+
+@pytest.mark.parametrize("preset, export, missing", [
+    ("salesforce", "zoho_orders.csv", ["'Order Start Date'", "'Order Owner'", "'Order Amount'"]),
+    ("zoho", "fxiaoke_orders.csv", ["'Created Time'", "'Sales Order Owner'", "'Grand Total'"]),
+])
+def test_a_wrong_preset_names_the_crm_order_columns_it_could_not_find(preset, export, missing):
+    from xlsales.io.schemas import ORDERS
+    with pytest.raises(InputFileError) as error:
+        load_mapped(HERE / export, ORDERS, load_mapping(preset))
+    text = "\n".join(error.value.problems)
+    for name in missing:
+        assert f"missing column {name}" in text, text
+
+
+def test_a_skip_column_the_export_lacks_is_named(tmp_path):
+    frame = pd.read_csv(HERE / "zoho_orders.csv", dtype=str).drop(columns=["Status"])
+    frame.to_csv(tmp_path / "zoho_orders.csv", index=False)
+    with pytest.raises(InputFileError) as error:
+        _orders(tmp_path / "zoho_orders.csv", load_mapping("zoho"))
+    assert error.value.problems == [
+        "zoho_orders.csv: missing column 'Status' (the mapping (--preset zoho) leaves rows out by it)"]
+
+
+def test_bad_values_in_rows_left_out_are_still_reported(tmp_path):
+    frame = pd.read_csv(HERE / "zoho_orders.csv", dtype=str)
+    frame.loc[6, "Grand Total"] = "n/a"             # the cancelled order
+    frame.to_csv(tmp_path / "zoho_orders.csv", index=False)
+    with pytest.raises(InputFileError) as error:
+        _orders(tmp_path / "zoho_orders.csv", load_mapping("zoho"))
+    assert "zoho_orders.csv, row 8, column Grand Total: 'n/a' is not a number" in error.value.problems
+
+
+@pytest.mark.parametrize("text, message", [
+    ("orders:\n  columns: {date: D, rep: R, amount: A}\n  skip: [Cancelled]\n",
+     "m.yaml, orders, skip: expected a column of the export and its words"),
+    ("orders:\n  columns: {date: D, rep: R, amount: A}\n  keep:\n    Status: 3\n",
+     "m.yaml, orders, keep, Status: expected a name or a list of names"),
+    ("orders:\n  columns: {date: D, rep: R, amount: A}\n  drop: {Status: [x]}\n", "unknown key 'drop'"),
+])
+def test_bad_row_filters_are_named(tmp_path, text, message):
+    (tmp_path / "m.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(InputFileError) as error:
+        load_mapping(path=tmp_path / "m.yaml")
+    assert any(message in p for p in error.value.problems), error.value.problems
+
+
+def test_a_users_orders_mapping_keeps_only_booked_rows(tmp_path):
+    (tmp_path / "erp.yaml").write_text("orders:\n  columns: {date: Posted, rep: Seller, amount: Net}\n"
+                                       "  keep:\n    Doc Status: [Booked, posted]\n", encoding="utf-8")
+    pd.DataFrame({"Posted": ["2026-01-05", "2026-01-06", "2026-01-07"], "Seller": ["Ann Lee"] * 3,
+                  "Net": [100, 200, 400], "Doc Status": ["Booked", "Quote", " POSTED "]}).to_csv(
+        tmp_path / "erp.csv", index=False)
+    got = _orders(tmp_path / "erp.csv", load_mapping(path=tmp_path / "erp.yaml"))
+    assert got["amount"].tolist() == [100.0, 400.0]
+
+
+def test_check_tells_orders_from_deals_by_the_presets_names():
+    run = CliRunner().invoke(main, ["check", "--preset", "zoho", str(HERE / "zoho_orders.csv"), str(HERE / "zoho.csv"),
+                                    str(HERE / "reps.csv")])
+    assert run.exit_code == 0, run.output
+    assert "zoho_orders.csv: 6 rows (orders)" in run.output          # 7 exported, the cancelled one left out
+    assert "zoho.csv: 8 rows (opportunities)" in run.output and "reps.csv: 2 rows (reps)" in run.output

@@ -32,6 +32,17 @@ WORDS = {
                    "won": "赢单", "lost": "输单"},
 }
 OWNERS = {"ann": "Ann Lee", "bob": "Bob Wu"}
+# order id, rep, customer, date, amount, collected: the sales; each export adds one order that is not a
+# sale (cancelled, draft, or an open deal) which the preset must leave out
+ORDERS = [
+    ("SO-1", "ann", "Acme", "2026-01-15", 12000.0, 12000.0),
+    ("SO-2", "ann", "Gale", "2026-02-03", 60000.0, 30000.0),
+    ("SO-3", "bob", "Echo", "2026-02-28", 25000.0, 25000.0),
+    ("SO-4", "bob", "Dune", "2026-03-10", 8000.5, 0.0),
+    ("SO-5", "ann", "Core", "2026-04-22", 45000.0, 45000.0),
+    ("SO-6", "bob", "Hive", "2026-05-30", 9000.0, 4500.0),
+]
+NOT_SOLD = ("SO-7", "bob", "Fern", "2026-05-02", 99999.0, 0.0)
 
 
 def main():
@@ -82,6 +93,46 @@ def main():
         "负责人": d["rep"], "创建时间": pd.to_datetime(d["created"]), "提交人": "管理员"})
     with pd.ExcelWriter(HERE / "jiandaoyun.xlsx") as writer:
         jd.to_excel(writer, index=False, sheet_name="商机")
+    orders()
+
+
+def orders():
+    """Orders as each CRM exports them (its sales-order or won-deal fields), and in our own format."""
+    ours = pd.DataFrame(ORDERS, columns=["order_id", "rep", "customer", "date", "amount", "collected"])
+    ours["rep"] = ours["rep"].map(OWNERS)
+    ours.to_csv(HERE / "ours_orders.csv", index=False)
+    o = pd.concat([ours, pd.DataFrame([NOT_SOLD], columns=ours.columns).assign(rep=OWNERS["bob"])],
+                  ignore_index=True)
+    sold = [True] * len(ORDERS) + [False]
+    pd.DataFrame({
+        "Record Id": ["zcrm_" + i for i in o["order_id"]], "Subject": o["customer"] + " order",
+        "SO Number": o["order_id"], "Account Name": o["customer"], "Sales Order Owner": o["rep"],
+        "Status": ["Delivered" if s else "Cancelled" for s in sold], "Sub Total": o["amount"],
+        "Grand Total": o["amount"], "Created Time": o["date"] + " 11:20:00", "Carrier": "FedEx",
+    }).to_csv(HERE / "zoho_orders.csv", index=False)
+    pd.DataFrame({
+        "Order Number": ["0000010" + i[-1] for i in o["order_id"]], "Account Name": o["customer"],
+        "Order Start Date": pd.to_datetime(o["date"]).dt.strftime("%Y/%-m/%-d"),
+        "Status": ["Activated" if s else "Draft" for s in sold], "Order Amount": o["amount"],
+        "Order Owner": o["rep"], "Contract Number": "00000100", "Order Type": "New",
+    }).to_csv(HERE / "salesforce_orders.csv", index=False)
+    pd.DataFrame({
+        "Record ID": range(7001, 7001 + len(o)), "Deal Name": o["customer"] + " deal",
+        "Deal Stage": ["Closed won" if s else "Contract Sent" for s in sold], "Close Date": o["date"] + " 00:00",
+        "Deal owner": o["rep"], "Amount": o["amount"], "Create Date": "2026-01-02 10:00",
+        "Pipeline": "Sales Pipeline", "Associated Company": o["customer"],
+    }).to_csv(HERE / "hubspot_orders.csv", index=False)
+    pd.DataFrame({
+        "销售订单编号": o["order_id"], "客户名称": o["customer"], "下单日期": o["date"], "销售订单金额": o["amount"],
+        "已回款金额": o["collected"], "负责人": o["rep"], "生命状态": ["正常" if s else "作废" for s in sold],
+        "所属部门": "销售部", "创建时间": o["date"] + " 08:00",
+    }).to_csv(HERE / "fxiaoke_orders.csv", index=False, encoding="gb18030")
+    jd = pd.DataFrame({
+        "合同编号": o["order_id"], "客户名称": o["customer"], "签订日期": pd.to_datetime(o["date"]),
+        "合同金额": o["amount"], "已回款金额": o["collected"], "负责人": o["rep"],
+        "订单状态": ["执行中" if s else "已作废" for s in sold], "提交人": "管理员"})
+    with pd.ExcelWriter(HERE / "jiandaoyun_orders.xlsx") as writer:
+        jd.to_excel(writer, index=False, sheet_name="合同订单")
 
 
 if __name__ == "__main__":

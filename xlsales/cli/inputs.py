@@ -51,16 +51,15 @@ def check(files, kind, stages, preset, mapping_file):
 
 def check_files(files, kind=None, stages=None, mapping=None) -> tuple[list[tuple[Path, pd.DataFrame]], list[str]]:
     """Load every file and cross-check them; returns the frames and all problems found. With a CRM
-    ``mapping`` of one kind of file (a preset maps opportunities), files are taken to be that kind."""
-    from xlsales.io.crm_mapping import load_mapped
+    ``mapping``, a file is the kind whose columns it holds by the CRM's names (a presets maps orders and
+    opportunities), else told by our own headers (the reps)."""
+    from xlsales.io.crm_mapping import mapped_kind
 
     problems: list[str] = []
     loaded = []
-    if mapping is not None and kind is None and len(mapping.kinds) == 1:
-        kind = next(iter(mapping.kinds))
     for path in files:
         try:
-            file_kind = kind or detect_kind(path)
+            file_kind = kind or (mapping and mapped_kind(path, mapping)) or detect_kind(path)
         except InputFileError as error:
             problems.extend(error.problems)
             continue

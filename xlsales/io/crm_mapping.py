@@ -19,6 +19,14 @@ A mapping is a small YAML file, one section per kind of file (``opportunities``,
       lost: [Closed Lost]       # CRM stages that mean lost (the deal then sits at lost_stage)
       status:                   # with a status column: our status: the CRM's words
         lost: [无效]
+    orders:
+      columns: {order_id: SO Number, date: Created Time, rep: Sales Order Owner, amount: Grand Total}
+      skip:                     # rows that are not sales: a column of the export and its words
+        Status: [Cancelled]
+
+``skip`` (or ``keep``, the rows to keep) names a column of the CRM's own, such as an order status:
+an export of every sales order holds cancelled ones, and a deals export used as orders holds the
+open deals too. Its rows are left out after the checks, so a bad value is still reported at its row.
 
 Without a status column the status comes from the stage: a stage listed under the won stage is won,
 one under ``lost`` is lost (and sits at ``lost_stage``, default the first stage: a CRM export does not
@@ -56,6 +64,8 @@ class KindMapping:
     status: dict[str, tuple[str, ...]] = field(default_factory=dict)
     lost: tuple[str, ...] = ()
     lost_stage: str | None = None
+    skip: dict[str, tuple[str, ...]] = field(default_factory=dict)    # CRM column → words of rows left out
+    keep: dict[str, tuple[str, ...]] = field(default_factory=dict)    # CRM column → words of the rows kept
 
 
 @dataclass(frozen=True)
@@ -92,6 +102,19 @@ def _names(value, where: str, problems: list[str]) -> tuple[str, ...]:
         return tuple(str(v).strip() for v in value)
     problems.append(f"{where}: expected a name or a list of names, got {value!r}")
     return ()
+
+
+SECTION_KEYS = ("columns", "stages", "status", "lost", "lost_stage", "skip", "keep")
+
+
+def _filter(value, where: str, problems: list[str]) -> dict[str, tuple[str, ...]]:
+    """``skip:`` / ``keep:``: {a column of the CRM's: its words}."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not value:
+        problems.append(f"{where}: expected a column of the export and its words, e.g. {{Status: [Cancelled]}}")
+        return {}
+    return {str(k).strip(): _names(v, f"{where}, {k}", problems) for k, v in value.items()}
 
 
 def _parse(path: Path, source: str) -> Mapping:
@@ -132,10 +155,11 @@ def _parse(path: Path, source: str) -> Mapping:
         if bad_status:
             problems.append(f"{where}, status: {bad_status[0]!r} is not open, won or lost")
         lost = _names(section["lost"], f"{where}, lost", problems) if section.get("lost") is not None else ()
-        extra = [k for k in section if k not in ("columns", "stages", "status", "lost", "lost_stage")]
+        filters = {key: _filter(section.get(key), f"{where}, {key}", problems) for key in ("skip", "keep")}
+        extra = [k for k in section if k not in SECTION_KEYS]
         if extra:
-            problems.append(f"{where}: unknown key {extra[0]!r} (use columns, stages, status, lost, lost_stage)")
-        kinds[kind] = KindMapping(columns, stages, status, lost, section.get("lost_stage"))
+            problems.append(f"{where}: unknown key {extra[0]!r} (use {', '.join(SECTION_KEYS)})")
+        kinds[kind] = KindMapping(columns, stages, status, lost, section.get("lost_stage"), **filters)
     if problems:
         raise InputFileError(problems)
     return Mapping(str(data.get("name") or path.stem), source, kinds)
@@ -190,11 +214,54 @@ def load_mapped(path, schema: Schema, mapping: Mapping | None, problems: list | 
     if found:
         report(found, problems)
         return load_table(path, schema, [])           # an empty frame of the right shape
+    for column in (*kind_map.skip, *kind_map.keep):
+        if normalize_header(column) not in present:
+            found.append(f"{name}: missing column {column!r} (the mapping ({mapping.source}) leaves rows out by it)")
+    if found:
+        report(found, problems)
+        return load_table(path, schema, [])
     frame = load_table(path, mapped_schema(schema, kind_map, best), found)
     if not found and schema.kind == "opportunities":
         frame = _opportunity_words(frame, kind_map)
+    if not found:
+        frame = _filtered(frame, kind_map)
     report(found, problems)
     return frame
+
+
+def _filtered(frame: pd.DataFrame, m: KindMapping) -> pd.DataFrame:
+    """The rows ``skip`` / ``keep`` let through (words compared as headers are: case and spacing aside)."""
+    if not m.skip and not m.keep:
+        return frame
+    by_header = {normalize_header(c): c for c in frame.columns if isinstance(c, str)}
+    kept = pd.Series(True, index=frame.index)
+    for words, keep in ((m.skip, False), (m.keep, True)):
+        for column, values in words.items():
+            cells = frame[by_header[normalize_header(column)]].fillna("").astype(str).map(normalize_header)
+            hit = cells.isin({normalize_header(v) for v in values})
+            kept &= hit if keep else ~hit
+    out = frame[kept]
+    out.attrs.update(frame.attrs)
+    return out
+
+
+def mapped_kind(path, mapping: Mapping) -> str | None:
+    """The kind of file (orders, opportunities) whose required columns, by the CRM's names, the file's
+    headers hold most of; None when they hold none (a file of ours, such as the reps)."""
+    from xlsales.io.schemas import SCHEMAS
+
+    best, best_share = None, 0.0
+    for kind, kind_map in mapping.kinds.items():
+        wanted = [kind_map.columns[c.name] for c in SCHEMAS[kind].columns
+                  if c.required and c.name in kind_map.columns]
+        if not wanted:
+            continue
+        for row in header_candidates(path, kind):
+            present = {normalize_header(h) for h in row}
+            share = sum(any(normalize_header(n) in present for n in names) for names in wanted) / len(wanted)
+            if share > best_share:
+                best, best_share = kind, share
+    return best
 
 
 def _lookup(words: dict[str, tuple[str, ...]]) -> dict[str, str]:
