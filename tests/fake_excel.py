@@ -7,6 +7,12 @@ Only the members the ribbon's refresh uses: ``book.sheets[name]``, ``sheet.table
 formula cells with their formula text (and no value, as they are not calculated here), text that
 starts with "=" as text. Every call that crosses to Excel is appended to ``book.calls`` as
 ("read" | "write", what), so a test can count them.
+
+``FakeBook(path, lite=True)`` is the book as xlwings Lite shows it to a script: it reads values but no
+formulas (``formula`` raises), its app has no screen-updating or calculation switches, and a sheet's
+protection cannot be lifted from Python (``sheet.api`` is a plain dict, as in Lite). It also has the
+members a Lite script reads to copy the workbook: iterating ``book.sheets`` and ``sheet.tables``,
+``book.names`` with ``refers_to_range``, ``Range.row/column``.
 """
 from __future__ import annotations
 
@@ -47,6 +53,10 @@ class FakeRange:
         return self.rows, self.cols
 
     @property
+    def column(self):
+        return self.col
+
+    @property
     def address(self):
         return (f"${get_column_letter(self.col)}${self.row}:"
                 f"${get_column_letter(self.col + self.cols - 1)}${self.row + self.rows - 1}")
@@ -64,6 +74,8 @@ class FakeRange:
 
     @property
     def formula(self):  # Excel's Formula: the formula, or the constant as text
+        if self.sheet.book.lite:
+            raise NotImplementedError("xlwings Lite reads values, not formulas")
         self.calls.append(("read", "formula " + self.address))
         def text(cell):
             v = cell.value
@@ -158,8 +170,9 @@ class FakeProtectionApi:
 class FakeSheet:
     def __init__(self, book, ws):
         self.book, self.ws, self.written, self.fail_on_write = book, ws, [], False
+        self.name = ws.title
         self.tables = FakeTables((t.displayName, FakeTable(self, t)) for t in ws.tables.values())
-        self.api = FakeProtectionApi(ws)
+        self.api = {"name": ws.title} if book.lite else FakeProtectionApi(ws)
 
     def range(self, address):
         min_col, min_row, _, _ = range_boundaries(address)
@@ -192,14 +205,36 @@ class FakeApp:
         self._calculation = value
 
 
+class FakeLiteApp:
+    """xlwings Lite's app: no screen updating, no calculation mode."""
+
+    def __init__(self, book):
+        self.book, self.history = book, []
+
+
+class FakeName:
+    def __init__(self, name, refers_to_range):
+        self.name, self.refers_to_range = name, refers_to_range
+
+
 class FakeBook:
     """An open workbook: reads and writes go to an openpyxl copy of the file."""
 
-    def __init__(self, path):
-        self.fullname, self.saved, self.calls = str(path), 0, []
+    def __init__(self, path, lite=False):
+        self.fullname, self.saved, self.calls, self.lite = str(path), 0, [], lite
         self.wb = openpyxl.load_workbook(path)
-        self.sheets = {ws.title: FakeSheet(self, ws) for ws in self.wb.worksheets}
-        self.app = FakeApp(self)
+        self.sheets = FakeTables((ws.title, FakeSheet(self, ws)) for ws in self.wb.worksheets)
+        self.app = FakeLiteApp(self) if lite else FakeApp(self)
+
+    @property
+    def names(self):
+        names = []
+        for name, defined in self.wb.defined_names.items():
+            for sheet_title, ref in defined.destinations:
+                min_col, min_row, max_col, max_row = range_boundaries(ref.replace("$", ""))
+                names.append(FakeName(name, FakeRange(self.sheets[sheet_title], min_row, min_col,
+                                                      max_row - min_row + 1, max_col - min_col + 1)))
+        return names
 
     def save(self):
         self.saved += 1

@@ -18,6 +18,8 @@ import tempfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from openpyxl.utils import get_column_letter, quote_sheetname, range_boundaries
+
 from xlsales.errors import InputError
 from xlsales.excel import refresh as _refresh
 from xlsales.workbooks.sources import workbook_folder
@@ -136,8 +138,13 @@ def _unprotected(sheet):
 
 @contextlib.contextmanager
 def quiet(app):
-    """Screen updating off and calculation manual while writing; both restored, also on error."""
-    screen, calculation = app.screen_updating, app.calculation
+    """Screen updating off and calculation manual while writing; both restored, also on error. xlwings
+    Lite has neither switch (Office.js applies a script's writes in one batch): nothing to do there."""
+    try:
+        screen, calculation = app.screen_updating, app.calculation
+    except (AttributeError, NotImplementedError):
+        yield
+        return
     app.screen_updating, app.calculation = False, "manual"
     try:
         yield
@@ -154,9 +161,39 @@ def _table(sheet, name):
         return None
 
 
-def _plan(book, tables) -> list[tuple]:
-    """What to write, table by table, from two reads of each table of the open ``book``."""
+def _moved_ranges(tables, before) -> list[str]:
+    """The column ranges ("'Targets'!$K$4:$K$43", as formulas name them) of every table whose place
+    or size differs from ``before``: a formula naming one is not the one already in the book."""
+    moved = []
+    for name, (sheet_name, ref, _) in tables.items():
+        if before.get(name) == (sheet_name, ref):
+            continue
+        min_col, min_row, max_col, max_row = range_boundaries(ref)
+        for col in range(min_col, max_col + 1):
+            letter = get_column_letter(col)
+            moved.append(f"{quote_sheetname(sheet_name)}!${letter}${min_row + 1}:${letter}${max_row}")
+    return moved
+
+
+def assumed_formulas(fresh, old_shape, moved) -> list[list]:
+    """For a book whose formulas cannot be read (xlwings Lite): the formulas taken to be there already,
+    as ``changed_block`` wants them. A fresh formula is taken to be in the book when its cell lies in a
+    row and column the table had and it names no moved range (a table's formulas follow from where
+    the tables are); any other cell is taken to hold no formula."""
+    old_rows, old_columns = old_shape
+    rows = []
+    for r, fresh_row in enumerate(fresh):
+        rows.append([value if (isinstance(value, str) and value.startswith("=") and r < old_rows
+                               and c < old_columns and not any(m in value for m in moved)) else None
+                     for c, value in enumerate(fresh_row)])
+    return rows
+
+
+def _plan(book, tables, before=None) -> list[tuple]:
+    """What to write, table by table, from two reads of each table of the open ``book`` (one, the
+    values, when ``before`` says where the tables were and the formulas cannot be read)."""
     plan = []
+    moved = _moved_ranges(tables, before) if before is not None else []
     for name, (sheet_name, ref, fresh) in tables.items():
         sheet = book.sheets[sheet_name]
         live_table = _table(sheet, name)
@@ -167,7 +204,12 @@ def _plan(book, tables) -> list[tuple]:
         shape = (max(old_rows, len(fresh)), len(fresh[0]))
         block = top_left.resize(*shape)
         values = _rows(block.options(ndim=2).value, shape)
-        formulas = _rows(block.formula, shape)
+        if before is None:
+            formulas = _rows(block.formula, shape)
+        else:
+            was = before.get(name)   # the same top-left corner: the same columns, in the same place
+            own = was is not None and was[0] == sheet_name and was[1].split(":")[0] == ref.split(":")[0]
+            formulas = assumed_formulas(fresh, (old_rows, old_columns) if own else (0, 0), moved)
         changed = changed_block(values, formulas, fresh)
         dropped = old_rows - len(fresh) if old_rows > len(fresh) else 0
         resize = (old_rows, old_columns) != (len(fresh), len(fresh[0]))
@@ -176,10 +218,11 @@ def _plan(book, tables) -> list[tuple]:
     return plan
 
 
-def write_back(book, tables) -> int:
+def write_back(book, tables, before=None) -> int:
     """Write what changed in ``tables`` (from ``fresh_tables``) into the open ``book``: one 2-D write per
-    changed table. Returns the number of cells written."""
-    plan = _plan(book, tables)
+    changed table. Returns the number of cells written. ``before``: {table: (sheet, ref)} as the tables
+    were, for a book whose formulas cannot be read (xlwings Lite, see ``assumed_formulas``)."""
+    plan = _plan(book, tables, before)
     if not plan:
         return 0
     written = 0

@@ -204,7 +204,8 @@ def lite_bundle() -> dict[str, str]:
     """{"main.py": ..., "requirements.txt": ...}: the xlwings Lite bundle, assembled from the package."""
     from xlsales.excel import lite
 
-    return {"main.py": lite.main_py((udfs_dir() / "xlsales_udfs.py").read_text(encoding="utf-8")),
+    return {"main.py": lite.main_py((udfs_dir() / "xlsales_udfs.py").read_text(encoding="utf-8"),
+                                    (udfs_dir() / "xlsales_scripts.py").read_text(encoding="utf-8")),
             "requirements.txt": lite.requirements()}
 
 
