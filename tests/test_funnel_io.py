@@ -127,9 +127,13 @@ def test_cli_with_a_target_file_writes_the_workbook_and_prints_the_headlines(tmp
                                        "--target-file", str(tmp_path / "targets.csv"), "--as-of", "2026-06-30",
                                        "--out", str(out), "--lang", "zh"])
     assert result.exit_code == 0, result.output
-    lines = dict(line.split(None, 1) for line in result.output.splitlines()[1:])
-    assert lines["target"] == "1,800" and lines["closed"] == "300" and lines["gap"] == "1,500"
-    assert lines["bottleneck"] == "方案报价"        # 1 of 2 proposals moved on, against a norm of 2/3
+    def shown(label):
+        line = next(line for line in result.output.splitlines() if line.startswith(label + " "))
+        return line[len(label):].strip()
+
+    assert shown("期间目标") == "1,800" and shown("已成交") == "300" and shown("业绩缺口（按赢单）") == "1,500"
+    assert shown("瓶颈阶段") == "方案报价"        # 1 of 2 proposals moved on, against a norm of 2/3
+    assert shown("剩余目标覆盖率").endswith("×") and shown("赢单率").endswith("%")
     from xlsales.workbooks.binding import open_workbook, read_table
     from xlsales.workbooks.funnel import FORECAST
 
@@ -147,3 +151,16 @@ def test_refreshing_a_workbook_without_its_tables_fails_cleanly(tmp_path):
                                        "--as-of", "2026-06-30", "--out", str(out)])
     assert result.exit_code == 2 and "funnel.xlsx: the workbook has no table named" in result.output
     assert out.read_bytes() == before
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_funnel_command_prints_figures_in_words_not_keys(tmp_path, lang):
+    from test_memos_console import raw_keys
+
+    result = CliRunner().invoke(main, ["funnel", "--opportunities", str(HERE / "good.csv"), "--reps", str(REPS),
+                                       "--as-of", "2026-06-30", "--out", str(tmp_path / "f.xlsx"), "--lang", lang])
+    assert result.exit_code == 0, result.output
+    assert not raw_keys(result.output, lang), raw_keys(result.output, lang)
+    for key in ("open_pipeline", "win_rate", "pipeline_in_period", "deals_needed", "best_case"):
+        assert key not in result.output
+    assert ("在途金额" if lang == "zh" else "Open pipeline") in result.output

@@ -15,13 +15,13 @@ from xlsales.build.run import build, prepare
 from xlsales.cli import fail, main
 from xlsales.cli.common import LANG_OPTION
 from xlsales.cli.display import text_table
+from xlsales.cli.funnel import DEMO_FIGURES, headline_rows
 from xlsales.cli.inputs import write_tables
 from xlsales.cli.targets import format_summary
 from xlsales.core.decomposition import pacing
 from xlsales.errors import InputError
 from xlsales.io.plan import example_plan_path
-from xlsales.core.money import round_half_away
-from xlsales.memos.formatting import number, percent, term
+from xlsales.memos.formatting import number, term
 from xlsales.sample import KEY_PRODUCT, sample_company
 from xlsales.sample.opportunities import sample_opportunities
 from xlsales.workbooks.commission import summary as commission_summary
@@ -82,7 +82,7 @@ def run_demo(out_dir: Path, lang: str = "en", echo=print) -> list[Path]:
         book = shared.funnel_book
         echo(("\n销售漏斗（商机，{:%Y-%m-%d} 至 {:%Y-%m-%d}）" if zh else "\nFunnel (deals, {:%Y-%m-%d} to {:%Y-%m-%d})")
              .format(book.period_start, book.period_end))
-        echo(text_table(("指标", "数值") if zh else ("Metric", "Value"), _headline_rows(book.summary, lang)))
+        echo(text_table(("指标", "数值") if zh else ("Metric", "Value"), headline_rows(book.summary, lang, DEMO_FIGURES)))
         booked = float(pace.loc[pace["measure"] == "revenue", "actual_to_date"].sum())
         echo(orders_and_deals(book.summary, booked, lang))
     if shared.memo.commission is not None:
@@ -119,37 +119,6 @@ def commission_table(payouts: pd.DataFrame, lang: str) -> str:
     headers = [header(c) for c in rows.columns]
     body = [[r[0]] + [number(v, 2) for v in r[1:]] for r in rows.itertuples(index=False)]
     return text_table(headers, body)
-
-
-# The funnel figures the demo prints (the funnel workbook's Summary figures): summary metric, glossary
-# figure, how it is shown. Gap and coverage are over the plan year and count closed-won deals.
-SHOWN = (("open_deals", "open_deals", "count"), ("open_pipeline", "open_pipeline", "money"),
-         ("weighted_pipeline", "weighted_pipeline", "money"), ("win_rate", "win_rate", "share"),
-         ("avg_deal", "avg_deal", "money"), ("cycle_days", "cycle_days", "count"),
-         ("stale_deals", "stale_deals", "count"), ("slipped_deals", "slipped_deals", "count"),
-         ("bottleneck", "bottleneck", "stage"), ("target", "period_target", "money"),
-         ("closed", "closed_won", "money"), ("gap", "gap_closed_won", "money"),
-         ("pipeline_in_period", "pipeline_due", "money"), ("coverage", "coverage", "times"),
-         ("deals_needed", "deals_needed", "count"))
-
-
-def _shown(value, kind: str, lang: str) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return "–"
-    if kind == "money":
-        return number(value)
-    if kind == "count":
-        return number(value)
-    if kind == "share":
-        return percent(value)
-    if kind == "times":
-        return f"{round_half_away(float(value), 2):.2f}×"
-    return term("stage", value, lang)
-
-
-def _headline_rows(headlines: pd.DataFrame, lang: str) -> list[tuple[str, str]]:
-    values = dict(zip(headlines["metric"], headlines["value"]))
-    return [(term("figure", figure, lang), _shown(values.get(metric), kind, lang)) for metric, figure, kind in SHOWN]
 
 
 def orders_and_deals(headlines: pd.DataFrame, orders_actual: float, lang: str) -> str:

@@ -9,6 +9,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from xlsales.cli import fail, main
+from xlsales.cli.display import text_table
 from xlsales.cli.common import LANG_OPTION, mapping_from, mapping_options
 from xlsales.errors import InputError
 from xlsales.io.funnel_inputs import TARGET_FILE, read_pipeline_views  # noqa: F401 (TARGET_FILE for tests)
@@ -82,8 +83,7 @@ def funnel(opps_path, reps_path, stages_path, targets_book, target_file, as_of, 
         fail(InputError(f"{Path(out_path).name}: {error}"))
     steps.close()
     click.echo(f"wrote {path}")
-    for metric, value in result.summary.itertuples(index=False):
-        click.echo(f"  {metric:<20} {_show(value)}")
+    click.echo(text_table(("指标", "数值") if lang == "zh" else ("Figure", "Value"), headline_rows(result.summary, lang)))
     if result.changes is not None:
         _echo_changes(result.changes, lang)
 
@@ -102,6 +102,50 @@ def _echo_changes(changes, lang: str) -> None:
     comma, semicolon = ("，", "；") if lang == "zh" else (", ", "; ")
     moves = comma.join(f"{word(k)} {int(t[f'{k}_deals']):,}" for k in ("forward", "back", "pushed", "pulled_in"))
     click.echo(f"  {moves}{semicolon}{word('pushes')} {int(t['pushes']):,}")
+
+
+# The funnel's headline figures, as the Summary sheet names them: summary metric, glossary (group, key),
+# how it is shown. Target, gap and coverage are over the --period and count closed-won deals.
+FIGURES = (
+    ("open_deals", ("figure", "open_deals"), "count"), ("open_pipeline", ("figure", "open_pipeline"), "money"),
+    ("weighted_pipeline", ("figure", "weighted_pipeline"), "money"), ("win_rate", ("figure", "win_rate"), "share"),
+    ("avg_deal", ("figure", "avg_deal"), "money"), ("cycle_days", ("figure", "cycle_days"), "count"),
+    ("velocity", ("figure", "velocity"), "money"), ("stale_deals", ("figure", "stale_deals"), "count"),
+    ("slipped_deals", ("figure", "slipped_deals"), "count"), ("not_credible", ("figure", "not_credible"), "count"),
+    ("bottleneck", ("figure", "bottleneck"), "stage"), ("target", ("figure", "period_target"), "money"),
+    ("closed", ("figure", "closed_won"), "money"), ("gap", ("figure", "gap_closed_won"), "money"),
+    ("pipeline_in_period", ("figure", "pipeline_due"), "money"), ("commit", ("category", "commit"), "money"),
+    ("best_case", ("category", "best case"), "money"), ("forecast", ("figure", "forecast"), "money"),
+    ("coverage", ("figure", "coverage"), "times"), ("deals_needed", ("figure", "deals_needed"), "count"),
+)
+# The selection `xlsales demo` prints.
+DEMO_FIGURES = ("open_deals", "open_pipeline", "weighted_pipeline", "win_rate", "avg_deal", "cycle_days",
+                "stale_deals", "slipped_deals", "bottleneck", "target", "closed", "gap", "pipeline_in_period",
+                "coverage", "deals_needed")
+
+
+def _figure(value, kind: str, lang: str) -> str:
+    from xlsales.core.money import round_half_away
+    from xlsales.memos.formatting import number, percent, term
+
+    if value is None or (isinstance(value, float) and value != value):
+        return "–"
+    if kind in ("money", "count"):
+        return number(value)
+    if kind == "share":
+        return percent(value)
+    if kind == "times":
+        return f"{round_half_away(float(value), 2):.2f}×"
+    return term("stage", value, lang)
+
+
+def headline_rows(summary: pd.DataFrame, lang: str, metrics=None) -> list[tuple[str, str]]:
+    """(label, value as shown) of the funnel's headline figures, all of them or ``metrics``."""
+    from xlsales.glossary import term
+
+    values = dict(zip(summary["metric"], summary["value"]))
+    return [(term(group, key, lang), _figure(values.get(metric), kind, lang))
+            for metric, (group, key), kind in FIGURES if metrics is None or metric in metrics]
 
 
 def _show(value) -> str:
