@@ -7,6 +7,7 @@ Numbers may be written as fractions (0.05) or percentages ("5%"). See docs/commi
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 
 import pandas as pd
@@ -14,7 +15,6 @@ from pathlib import Path
 from typing import Annotated, Literal, Union
 from datetime import date, timedelta
 
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from xlsales.core import periods
@@ -24,17 +24,34 @@ from xlsales.errors import InputError, InputFileError
 _PERCENT = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*%\s*$")
 
 
+# The ranges a plan's numbers must lie in (docs/commission.md, "Ranges").
+MAX_RATE = 1.0            # a tier rate on money: at most 100% of the amount
+MAX_COUNT_RATE = 1e6      # a tier rate on a count (new customers): at most 1 000 000 per customer
+MAX_FRACTION = 10.0       # bounds, accelerator starts and attainments as fractions of quota: at most 1000%
+MAX_MULTIPLE = 10.0       # with ote, a tier rate is a multiple of the rate at quota: at most 10×
+MAX_GATE = 2.0            # a gate: at most 200% attainment
+MAX_AMOUNT = 1e12         # amounts (bounds on amounts, caps, quotas, awards, draws)
+_GROUPED = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
 def _number(value):
-    """5%, "5 %" → 0.05; "10,000" → 10000; numbers as they are."""
+    """5%, "5 %" → 0.05; "10,000" → 10000; numbers as they are. NaN, infinity and 1e309 are refused."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {value}")
     if isinstance(value, str):
         match = _PERCENT.match(value)
         if match:
-            return float(match.group(1)) / 100
-        text = value.replace(",", "").replace("_", "").strip()
-        try:
-            return float(text)
-        except ValueError:
-            return value
+            value = float(match.group(1)) / 100
+        else:
+            text = value.replace("_", "").strip()
+            if "," in text and not _GROUPED.match(text):
+                raise ValueError(f"{value!r} is not a number: a comma may only separate thousands (1,234.56)")
+            try:
+                value = float(text.replace(",", ""))
+            except ValueError:
+                return value
+    if isinstance(value, (int, float)) and not math.isfinite(value):
+        raise ValueError(f"{value!r} is not a finite number")
     return value
 
 
@@ -126,19 +143,9 @@ AWARD_NAMES = {"star": "Star of the month 月度销售之星", "best_team": "Bes
 
 def load_plan(path) -> Plan:
     """The plan in ``path``, checked; raises InputFileError listing every problem."""
+    from xlsales.io.yamlfile import load_yaml
     path = Path(path)
-    if not path.is_file():
-        raise InputFileError([f"{path.name}: file not found ({path})"])
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError:
-        raise InputFileError([f"{path.name}: not UTF-8 text; save the plan as UTF-8"]) from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        what = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise InputFileError([f"{path.name}{where}: not valid YAML ({what})"]) from None
-    return plan_from_dict(data, path.name)
+    return plan_from_dict(load_yaml(path, "plan"), path.name)
 
 
 def plan_from_dict(data, source: str = "plan") -> Plan:
@@ -176,6 +183,21 @@ def _message(error) -> str:
     return error["msg"]
 
 
+def _pays_at_quota(key: str, measure: MeasureModel) -> float:
+    """What 100 % of quota pays in units of "rate at quota × quota" (the core's ``Measure.ote_factor``)."""
+    tiers = tuple(Tier(float(t.bound), float(t.rate)) for t in measure.tiers)
+    return Measure(key=key, tiers=tiers, basis=measure.basis, mode=measure.mode).ote_factor
+
+
+def _within(where: str, value, low: float, high: float, what: str = ""):
+    """(where, message) when ``value`` is outside [low, high]."""
+    if value is not None and not low <= value <= high:
+        shown = f"{value:.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+        limit = (f"{high:.0%}" if what == "%" else f"{high:g}× the rate at quota" if what == "×"
+                 else f"{high:,.0f}" if high >= 1000 else f"{high:g}")
+        yield where, f"must be between {low:g} and {limit}, got {shown}"
+
+
 def _check(model: PlanModel):
     """Business checks pydantic's types cannot express: (YAML path, message) pairs."""
     if not model.measures:
@@ -184,20 +206,29 @@ def _check(model: PlanModel):
         where = f"measures.{key}"
         if key not in MEASURES:
             yield where, f"unknown measure {key!r}; use one of {', '.join(MEASURES)}"
-        yield from _check_tiers(measure, where)
+        yield from _check_tiers(measure, where, key, ote=model.ote is not None)
         if not 0 < measure.weight <= 1:
             yield f"{where}.weight", f"must be above 0 and at most 1 (100%), got {measure.weight:g}"
-        if not isinstance(measure.quota, str) and measure.quota <= 0:
-            yield f"{where}.quota", f"a fixed quota must be above 0, got {measure.quota:g}"
-        for name in ("cap", "gate"):
-            value = getattr(measure, name)
-            if value is not None and value < 0:
-                yield f"{where}.{name}", f"must be ≥ 0, got {value:g}"
+        if not isinstance(measure.quota, str):
+            if measure.quota <= 0:
+                yield f"{where}.quota", f"a fixed quota must be above 0, got {measure.quota:g}"
+            yield from _within(f"{where}.quota", measure.quota, 0, MAX_AMOUNT)
+        if measure.cap is not None and measure.cap < 0:
+            yield f"{where}.cap", f"must be ≥ 0, got {measure.cap:g}"
+        elif measure.cap is not None:
+            yield from _within(f"{where}.cap", measure.cap, 0, MAX_AMOUNT)
+        if measure.gate is not None and measure.gate < 0:
+            yield f"{where}.gate", f"must be ≥ 0, got {measure.gate:g}"
+        elif measure.gate is not None:
+            yield from _within(f"{where}.gate", measure.gate, 0, MAX_GATE, "%")
         if measure.paid_on == "collection_date" and key != "collections":
             yield f"{where}.paid_on", "only collections (回款) can be paid by the collection date"
         if measure.accelerators is not None:
             if measure.accelerators.from_ <= 0:
                 yield f"{where}.accelerators.from", "must be above 0 (the bound where accelerator tiers start)"
+            yield from _within(f"{where}.accelerators.from", measure.accelerators.from_, 0, MAX_FRACTION, "%")
+            yield from _within(f"{where}.accelerators.ytd_attainment", measure.accelerators.ytd_attainment, 0,
+                               MAX_FRACTION, "%")
             if measure.basis != "quota":
                 yield f"{where}.accelerators", "a year-to-date gate needs tiers as fractions of quota (basis: quota)"
     weights = sum(m.weight for m in model.measures.values())
@@ -206,6 +237,8 @@ def _check(model: PlanModel):
         yield "measures", f"weights must add up to 1 (100%): {parts} = {weights:g}"
     if model.cap is not None and model.cap < 0:
         yield "cap", f"must be ≥ 0, got {model.cap:g}"
+    elif model.cap is not None:
+        yield from _within("cap", model.cap, 0, MAX_AMOUNT)
     if not 2000 <= model.year <= 2100:
         yield "year", f"expected a year like 2026, got {model.year}"
     for i, award in enumerate(model.awards, start=1):
@@ -214,11 +247,17 @@ def _check(model: PlanModel):
         if model.ote.annual <= model.ote.base_salary or model.ote.base_salary < 0:
             yield "ote", (f"on-target earnings {model.ote.annual:,.2f} must be above the base salary "
                           f"{model.ote.base_salary:,.2f} (≥ 0): the difference is the variable pay")
+        yield from _within("ote.annual", model.ote.annual, 0, MAX_AMOUNT)
         for key, measure in model.measures.items():
             if measure.basis != "quota":
                 yield f"measures.{key}.basis", "with ote, tier rates are multiples of the rate at quota: basis: quota"
+            elif measure.tiers and measure.tiers[0].bound == 0 and _pays_at_quota(key, measure) <= 0:
+                yield f"measures.{key}.tiers", ("with ote, 100% of quota must pay something: the tiers below "
+                                                "100% all have multiple 0, so no rate at quota can be derived")
     if model.draw is not None and model.draw.amount < 0:
         yield "draw.amount", f"must be ≥ 0, got {model.draw.amount:g}"
+    elif model.draw is not None:
+        yield from _within("draw.amount", model.draw.amount, 0, MAX_AMOUNT)
 
 
 def _check_versions(model: PlanModel):
@@ -272,16 +311,26 @@ def _span(model, v) -> str:
     return f"{first} to {last}"
 
 
-def _check_tiers(measure: MeasureModel, where: str):
+def _check_tiers(measure: MeasureModel, where: str, key: str = "revenue", ote: bool = False):
     tiers = measure.tiers
     if not tiers:
         yield f"{where}.tiers", "at least one tier [lower bound, rate] is required"
         return
     if tiers[0].bound != 0:
         yield f"{where}.tiers[1].bound", f"the first lower bound must be 0, got {tiers[0].bound:g}"
+    # With on-target earnings a rate is a multiple of the rep's derived rate at quota (1.5 = 150 % of it),
+    # so rates above 1 are legitimate there; the derived rates themselves follow from OTE and quotas.
+    max_rate = MAX_MULTIPLE if ote else MAX_COUNT_RATE if key == "new_customers" else MAX_RATE
+    max_bound = MAX_FRACTION if measure.basis == "quota" else MAX_AMOUNT
     for i, tier in enumerate(tiers, start=1):
         if tier.rate < 0:
             yield f"{where}.tiers[{i}].rate", f"a rate cannot be negative, got {tier.rate:g}"
+        else:
+            yield from _within(f"{where}.tiers[{i}].rate", tier.rate, 0, max_rate,
+                               "%" if max_rate == MAX_RATE else "×" if ote else "")
+        if tier.bound > 0:
+            yield from _within(f"{where}.tiers[{i}].bound", tier.bound, 0, max_bound,
+                               "%" if measure.basis == "quota" else "")
         if i > 1 and tier.bound <= tiers[i - 2].bound:
             yield (f"{where}.tiers[{i}].bound", f"{tier.bound:g} is not above the bound before it "
                    f"({tiers[i - 2].bound:g}); tiers must be in ascending order")
@@ -290,6 +339,9 @@ def _check_tiers(measure: MeasureModel, where: str):
 def _check_award(award: AwardModel, where: str, model: PlanModel):
     if award.amount < 0:
         yield f"{where}.amount", f"must be ≥ 0, got {award.amount:g}"
+    else:
+        yield from _within(f"{where}.amount", award.amount, 0, MAX_AMOUNT)
+    yield from _within(f"{where}.min_attainment", award.min_attainment, 0, MAX_FRACTION, "%")
     if award.type in ("star", "best_team"):
         if award.measure is None:
             yield f"{where}.measure", f"a {award.type} award needs the measure it ranks on"
