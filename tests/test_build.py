@@ -112,7 +112,7 @@ def test_shards_split_the_reps_disjointly_and_completely(tmp_path):
     assert all(not name.startswith("memos/monthly") for part in parts[1:] for name in part)  # company: shard 1
 
 
-def test_one_reps_failure_is_reported_and_the_others_are_written(tmp_path):
+def test_a_template_error_for_one_rep_names_the_template_line_and_writes_nothing(tmp_path):
     templates = tmp_path / "tpl"
     templates.mkdir()
     config = _config(tmp_path, memos=["statement"], by_team=False, templates="tpl")
@@ -122,10 +122,11 @@ def test_one_reps_failure_is_reported_and_the_others_are_written(tmp_path):
         "# Statement {{ rep.rep }}\n{% if rep.rep == '" + victim + "' %}{{ no_such_figure }}{% endif %}"
         "{{ total | cents }}\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["build", str(config), "--jobs", "2"])
-    assert result.exit_code == 1
-    assert victim in result.output and "no_such_figure" in result.output
-    written = {p.parent.name for p in (tmp_path / "out" / "reps").rglob("statement-*.md")}
-    assert written == set(shared.memo.paid_reps()) - {victim}
+    assert result.exit_code == 2
+    assert result.stderr.startswith("xlsales: tpl/statement.md.j2, line 2: 'no_such_figure' is undefined")
+    assert f"(first in rep {victim}: statement-" in result.stderr
+    out = tmp_path / "out"
+    assert not [p for p in out.rglob("*") if p.is_file()]     # all or nothing
 
 
 def test_memo_command_on_input_files(tmp_path):

@@ -40,6 +40,7 @@ from xlsales.memos import suite
 from xlsales.memos.pdf import PdfError, to_pdf
 from xlsales.memos.render import render_memo
 from xlsales.memos.write import check_formats, safe_name, write_atomic, write_memo
+from xlsales.staging import Staging
 
 REPS_PER_TASK = 25
 TEAMS_PER_TASK = 10
@@ -70,6 +71,7 @@ class TaskResult:
     seconds: float = 0.0
     worker: int = 0                 # the process that ran it
     peak_mb: float = 0.0            # its peak resident memory after the task (ru_maxrss)
+    input_errors: list[tuple[str, str]] = field(default_factory=list)   # (message, memo): a user's template
 
 
 @dataclass
@@ -81,10 +83,11 @@ class BuildReport:
     timings: list[tuple[str, str, float]] = field(default_factory=list)   # (kind, name, seconds) per task
     workers: dict[int, float] = field(default_factory=dict)   # peak resident MB of each process that ran tasks
     skipped: list[str] = field(default_factory=list)   # outputs the config asks for but the inputs cannot give
+    input_errors: list[str] = field(default_factory=list)   # bad input found while rendering (templates)
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return not self.errors and not self.input_errors
 
 
 # ------------------------------------------------------------------------------------------------
@@ -310,6 +313,15 @@ def rep_shard(shared: Shared, shard: tuple[int, int]) -> list[str]:
 _SHARED: Shared | None = None
 
 
+class _BadInput(str):
+    """An error message that is the user's bad input (sorted into TaskResult.input_errors)."""
+
+    def __new__(cls, message: str, where: str = ""):
+        made = super().__new__(cls, message)
+        made.where = where
+        return made
+
+
 def _init(shared: Shared) -> None:
     global _SHARED
     _SHARED = shared
@@ -340,6 +352,8 @@ def run_task(task: Task) -> TaskResult:
     result.seconds = time.perf_counter() - started
     result.worker = os.getpid()
     result.peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 if resource else 0.0
+    result.input_errors = [(str(e), e.where) for e in result.errors if isinstance(e, _BadInput)]
+    result.errors = [str(e) for e in result.errors if not isinstance(e, _BadInput)]
     return result
 
 
@@ -383,6 +397,8 @@ def _render_each(shared: Shared, items, folder: Path, rendered: list, errors: li
     for stem, context in items:
         try:
             rendered.append((stem, folder, _render(shared, stem, context)))
+        except InputError as error:     # the user's template: reported as bad input, with its file and line
+            errors.append(_BadInput(str(error), f"{who}{stem}"))
         except Exception as error:  # noqa: BLE001
             errors.append(f"{who}{stem}: {type(error).__name__}: {error}")
 
@@ -445,8 +461,20 @@ def build(config: BuildConfig, jobs: int = 1, shard: tuple[int, int] = (1, 1), p
     shared = shared or prepare(config)
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = epoch or str(int(shared.memo.month.as_of.normalize().timestamp()))
+    final = shared.out
     try:
-        return _run(shared, jobs, shard, progress)
+        with Staging(final) as stage:        # all or nothing: files are moved in only when every one is written
+            shared.out = stage.dir
+            try:
+                report = _run(shared, jobs, shard, progress)
+            finally:
+                shared.out = final
+            if not report.ok:
+                report.paths, report.manifest = [], None
+                return report
+            report.paths = sorted(stage.commit())
+        report.manifest = _manifest(final, report.paths, shard) if report.paths else None
+        return report
     finally:
         if epoch is None:
             del os.environ["SOURCE_DATE_EPOCH"]
@@ -480,12 +508,15 @@ def _run(shared: Shared, jobs: int, shard: tuple[int, int], progress: bool | Non
         bar.close()
     paths = sorted(Path(p) for r in results for p in r.paths)
     errors = sorted(e for r in results for e in r.errors)
-    manifest = _manifest(shared.out, paths, shard) if paths else None
+    first: dict[str, str] = {}
+    for message, where in sorted(e for r in results for e in r.input_errors):
+        first.setdefault(message, where)
+    input_errors = [f"{message} (first in {where})" for message, where in first.items()]
     timings = [(r.task.kind, r.task.name, r.seconds) for r in results]
     workers: dict[int, float] = {}
     for r in results:
         workers[r.worker] = max(workers.get(r.worker, 0.0), r.peak_mb)
-    return BuildReport(paths, errors, len(tasks), manifest, timings, workers, skipped_outputs(shared))
+    return BuildReport(paths, errors, len(tasks), None, timings, workers, skipped_outputs(shared), input_errors)
 
 
 def _heaviest_first(tasks: list[Task]) -> list[Task]:

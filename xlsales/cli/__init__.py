@@ -33,15 +33,20 @@ _OS_REASONS = {
 
 def os_problem(error: OSError) -> str:
     """An OSError in the user's terms: what path, and why (disk full, permission denied, ...)."""
+    from xlsales.staging import shown
     reason = _OS_REASONS.get(error.errno) or error.strerror or str(error)
     path = error.filename
-    return f"cannot write or read {path}: {reason}" if path else f"{reason}"
+    return f"cannot write or read {shown(path)}: {reason}" if path else f"{reason}"
 
 
 class _Main(click.Group):
     """The command group, with one place that turns any escaped exception into a message and an exit code."""
 
     def invoke(self, ctx):
+        _exit_on_terminate()
+        # A file object that failed (disk full) fails again when it is garbage-collected; Python would
+        # print that second failure with a traceback. The first one is reported below.
+        sys.unraisablehook = lambda unraisable: None
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
@@ -73,6 +78,18 @@ def main():
 
     Exit codes: 0 done, 1 build with failed outputs, 2 bad input, 3 environment failure (disk full,
     permission, read-only folder), 4 internal error."""
+
+
+def _exit_on_terminate() -> None:
+    """SIGTERM (a CI timeout, ``kill``) ends the command like Ctrl-C does: through the ``finally`` blocks,
+    so temp files and staging folders are removed. SIGKILL cannot be caught; what it leaves is removed by
+    the next run in that folder (xlsales.staging.clean_stale)."""
+    import signal
+    import threading
+    if threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGTERM"):
+        def _terminated(signum, frame):
+            raise SystemExit(128 + signum)
+        signal.signal(signal.SIGTERM, _terminated)
 
 
 def fail(error: InputError) -> None:

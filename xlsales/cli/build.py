@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from xlsales.cli import fail, main
+from xlsales.cli.common import output_folder
 from xlsales.errors import InputError
 
 
@@ -21,8 +22,10 @@ from xlsales.errors import InputError
 def build(config_file, jobs, shard, out_dir, quiet):
     """Build every workbook and memo CONFIG.yaml names (headless, deterministic; for CI).
 
-    Exit code 0 when everything was written, 1 when some outputs failed (each is listed; the others are
-    written), 2 when the config or an input file is wrong (nothing is written)."""
+    All or nothing: the files are written to a staging folder inside the output folder and moved into
+    place only when every one of them is written. Exit code 0 when everything was written, 1 when some
+    outputs failed (each is listed), 2 when the config, an input file or a template is wrong, 3 when the
+    machine failed (disk full, permission); nothing is written unless the code is 0."""
     from xlsales.build.config import load_config
     from xlsales.build.run import build as run_build, parse_shard, prepare
 
@@ -31,10 +34,13 @@ def build(config_file, jobs, shard, out_dir, quiet):
         if out_dir is not None:
             config.outputs.dir = out_dir.resolve()
         where = parse_shard(shard)
+        output_folder(config.path(config.outputs.dir), "--out" if out_dir is not None else "outputs.dir")
         shared = prepare(config)
     except InputError as error:
         fail(error)
     report = run_build(config, jobs=jobs, shard=where, progress=False if quiet else None, shared=shared)
+    if report.input_errors:
+        fail(InputError("\n".join(report.input_errors)))
     for note in report.skipped:
         click.echo(f"xlsales: skipped {note}", err=True)
     for error in report.errors:
@@ -42,7 +48,11 @@ def build(config_file, jobs, shard, out_dir, quiet):
     if not quiet and sys.stdout.isatty() and len(report.paths) <= 40:
         for path in report.paths:
             click.echo(f"  {path}")
-    click.echo(f"{'built' if report.ok else 'built with errors'}: {len(report.paths)} files from "
+    if not report.ok:
+        click.echo(f"xlsales: nothing was written: {len(report.errors)} of the outputs failed "
+                   f"({report.tasks} tasks)", err=True)
+        sys.exit(1)
+    click.echo(f"built: {len(report.paths)} files from "
                f"{report.tasks} tasks in {shared.out}"
                + (f", {len(report.errors)} failed" if report.errors else "")
                + (f"; manifest {report.manifest.name}" if report.manifest else ""))

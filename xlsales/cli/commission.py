@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from xlsales.cli import fail, main
-from xlsales.cli.common import LANG_OPTION, mapping_from, mapping_options, output_path
+from xlsales.cli.common import LANG_OPTION, mapping_from, mapping_options, output_folder, output_path
+from xlsales.staging import Staging
 from xlsales.io.schemas import load_sales_inputs
 from xlsales.cli.display import text_table
 from xlsales.core import periods
@@ -81,11 +82,16 @@ def commission(plan_path, orders, reps, targets_path, quotas_path, clawbacks_pat
         from xlsales.workbooks.commission import read_anchor, settle
         ledger_path = ledger_path or default_path(orders)
         result, anchor = settle(result, period, ledger_path, sources, read_anchor(out), close=bool(close))
-        path = write_commission_workbook(result, out, lang, sources=sources,
-                                         ledger=(Path(ledger_path).resolve(), anchor), whatif=whatif)
         written = []
-        if statements_dir:
-            written = write_statement_files(result, statements_dir, lang, label, progress=sys.stderr.isatty())
+        if statements_dir:      # all statements and the workbook, or nothing
+            with Staging(output_folder(statements_dir, "--statements")) as stage:
+                write_statement_files(result, stage.dir, lang, label, progress=sys.stderr.isatty())
+                path = write_commission_workbook(result, out, lang, sources=sources,
+                                                 ledger=(Path(ledger_path).resolve(), anchor), whatif=whatif)
+                written = stage.commit()
+        else:
+            path = write_commission_workbook(result, out, lang, sources=sources,
+                                             ledger=(Path(ledger_path).resolve(), anchor), whatif=whatif)
     except (InputError, WorkbookError) as error:
         fail(InputError(str(error)))
     click.echo(f"wrote {path}")

@@ -52,8 +52,27 @@ def parse_blend(text: str | None) -> tuple[tuple[str, float], ...] | None:
     return tuple(pairs)
 
 
-def output_path(path: Path) -> Path:
+def output_path(path: Path, option: str = "--out") -> Path:
+    """A workbook to write: not a folder, and not inside a file."""
     path = Path(path)
     if path.exists() and path.is_dir():
-        raise InputError(f"--out: {path} is a folder; give a file name such as {path / 'targets.xlsx'}")
+        raise InputError(f"{option}: {path} is a folder; give a file name such as {path / 'targets.xlsx'}")
+    _no_file_above(path.parent, option)
     return path
+
+
+def output_folder(path: Path, option: str = "--out") -> Path:
+    """A folder to write several files into: not an existing file, and not inside a file."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{option}: {path} is a file; give a folder")
+    _no_file_above(path, option)
+    return path
+
+
+def _no_file_above(path: Path, option: str) -> None:
+    for parent in (path, *path.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                raise InputError(f"{option}: {parent} is a file, so it cannot hold the output")
+            return

@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from xlsales.cli import fail, main
 from xlsales.cli.display import text_table
-from xlsales.cli.common import LANG_OPTION, mapping_from, mapping_options
+from xlsales.cli.common import LANG_OPTION, mapping_from, mapping_options, output_path
 from xlsales.errors import InputError
 from xlsales.io.funnel_inputs import TARGET_FILE, read_pipeline_views  # noqa: F401 (TARGET_FILE for tests)
 
@@ -73,7 +73,7 @@ def funnel(opps_path, reps_path, stages_path, targets_book, target_file, as_of, 
         steps.update()
         sources = {"opportunities": opps_path, "reps": reps_path, "stages": stages_path,
                    "targets": targets_book, "target_file": target_file, "period": period}
-        path = write_funnel_workbook(result, out_path, lang, sources=sources)
+        path = write_funnel_workbook(result, output_path(out_path), lang, sources=sources)
         steps.update()
     except InputError as error:
         steps.close()

@@ -42,7 +42,8 @@ def memo(kind, orders, reps, targets_book, opportunities, stages, compare, plan_
     """Write review memos: Markdown, self-contained HTML with charts, and PDF."""
     from xlsales.build.config import BuildConfig
     from xlsales.build.run import prepare
-    from xlsales.cli.common import parse_date
+    from xlsales.cli.common import output_folder, parse_date
+    from xlsales.staging import Staging
     from xlsales.memos import suite
     from xlsales.memos.write import render_and_write
 
@@ -73,7 +74,10 @@ def memo(kind, orders, reps, targets_book, opportunities, stages, compare, plan_
         if unknown:
             raise InputError(f"--rep: {', '.join(unknown)} not in the reps file")
         items = _items(inp, kind, team, reps_wanted)
-        paths = render_and_write(items, out_dir, lang, chosen, templates, progress=sys.stderr.isatty())
+        output_folder(out_dir)
+        with Staging(out_dir) as stage:     # all memos or none
+            render_and_write(items, stage.dir, lang, chosen, templates, progress=sys.stderr.isatty())
+            paths = stage.commit()
     except InputError as error:
         fail(error)
     if not items:

@@ -34,6 +34,8 @@ import time
 import uuid
 from pathlib import Path
 
+from xlsales.staging import write_bytes_atomic
+
 _DATE = re.compile(rb"(/(?:CreationDate|ModDate)\s*\(D:)([0-9]{14})([^)]*)\)")
 _XMP_DATE = re.compile(rb"(<xmp:(?:CreateDate|ModifyDate|MetadataDate)>)([^<]*)(</xmp:)")
 _ID = re.compile(rb"/ID\s*\[\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*\]")
@@ -170,11 +172,7 @@ def to_pdf(html_files: list[Path], out_dir: Path, timeout: float = 600) -> list[
             if not made.exists():
                 raise PdfError(f"LibreOffice did not convert {html.name}: "
                                f"{result.stderr.decode(errors='replace').strip()[-300:]}")
-            target = out_dir / made.name
-            tmp = out_dir / f".{made.name}.{uuid.uuid4().hex}.tmp"
-            tmp.write_bytes(_pin(made.read_bytes()))
-            os.replace(tmp, target)
-            outputs.append(target)
+            outputs.append(write_bytes_atomic(out_dir / made.name, _pin(made.read_bytes())))
         return outputs
     finally:
         shutil.rmtree(work, ignore_errors=True)

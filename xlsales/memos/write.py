@@ -4,36 +4,18 @@ Every file is written to a temporary name and moved into place, so a reader neve
 """
 from __future__ import annotations
 
-import os
-import re
 import tempfile
-import uuid
 from pathlib import Path
 
 from xlsales.memos.pdf import to_pdf
 from xlsales.memos.render import Memo, render_memo
+from xlsales.staging import safe_name, write_bytes_atomic  # noqa: F401 (safe_name: used by the memo modules)
 
 FORMATS = ("md", "html", "pdf")
-_UNSAFE = re.compile(r"[^\w.-]+", re.UNICODE)
-
-
-def safe_name(text: str) -> str:
-    """A file-name part from a rep or team name (Chinese kept; slashes, spaces and the like → _)."""
-    cleaned = _UNSAFE.sub("_", str(text)).strip("._")
-    return cleaned or "_"
 
 
 def write_atomic(path: Path, data: bytes | str) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex}.tmp"
-    try:
-        tmp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
+    return write_bytes_atomic(path, data)
 
 
 def check_formats(formats) -> tuple[str, ...]:

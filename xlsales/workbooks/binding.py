@@ -15,7 +15,6 @@ from __future__ import annotations
 import copy
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -440,11 +439,15 @@ def save_atomic(wb, path, stamp: datetime | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     if stamp is None and os.environ.get("SOURCE_DATE_EPOCH"):
         stamp = datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), tz=timezone.utc).replace(tzinfo=None)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
-    os.close(handle)
+    from xlsales.staging import clean_stale, temp_path
+    clean_stale(path.parent)
+    tmp = str(temp_path(path))
     try:
         stream.save(wb, tmp, stamp, fix_part=_fix_part)
         os.replace(tmp, path)
+    except OSError as error:         # disk full, permission: the message names the workbook
+        error.filename = error.filename or str(path)
+        raise
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)

@@ -123,7 +123,8 @@ STATEMENT_COLUMNS = (("seq", "#", "#"), ("item", "Item", "项目"), ("descriptio
 
 
 def _safe_name(text: str) -> str:
-    return re.sub(r'[\\/:*?"<>|\s]+', "_", str(text)).strip("_") or "rep"
+    from xlsales.staging import safe_name
+    return safe_name(text, "rep")
 
 
 def write_statement_files(result, out_dir, lang: str = "en", period_label: str | None = None,
