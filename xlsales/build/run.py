@@ -54,6 +54,7 @@ class Shared:
     plan: object
     funnel_book: object = None      # FunnelResult for the funnel workbook
     out: Path = Path("build")
+    final_out: Path | None = None   # while staging, the folder the files will be moved into
 
 
 @dataclass(frozen=True)
@@ -359,6 +360,11 @@ def run_task(task: Task) -> TaskResult:
 
 def _workbook(shared: Shared, name: str) -> Path:
     lang, folder = shared.config.language, shared.out / "workbooks"
+    existing = shared.final_out / "workbooks" / f"{name}.xlsx" if shared.final_out is not None else None
+    if existing is not None and existing.is_file():     # refreshed, not replaced: the user's edits are kept
+        import shutil
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(existing, folder / existing.name)
     if name == "targets":
         from xlsales.workbooks.targets import write_targets_workbook
         return write_targets_workbook(shared.plan, folder / "targets.xlsx", shared.memo.month.as_of, lang=lang)
@@ -464,11 +470,11 @@ def build(config: BuildConfig, jobs: int = 1, shard: tuple[int, int] = (1, 1), p
     final = shared.out
     try:
         with Staging(final) as stage:        # all or nothing: files are moved in only when every one is written
-            shared.out = stage.dir
+            shared.out, shared.final_out = stage.dir, final
             try:
                 report = _run(shared, jobs, shard, progress)
             finally:
-                shared.out = final
+                shared.out, shared.final_out = final, None
             if not report.ok:
                 report.paths, report.manifest = [], None
                 return report

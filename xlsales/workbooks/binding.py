@@ -24,6 +24,7 @@ import openpyxl
 import pandas as pd
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Protection
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter, quote_sheetname, range_boundaries
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import TableColumn
@@ -218,6 +219,7 @@ def write_table(wb, name: str, fields, frame: pd.DataFrame, lang: str = "en", ke
     min_col, min_row, max_col, max_row, headers = _table_geometry(ws, table)
     columns = _field_columns(fields, headers, min_col)
     kept = _kept_cells(ws, table, fields, columns, key) if key else {}
+    looks = _kept_looks(ws, min_col, min_row, max_col, max_row, [columns.get(k) for k in key] if key else None)
     n = max(len(frame), 1)
     if min_row + n > MAX_ROWS:
         raise WorkbookError(f"table {name!r} would need {n:,} rows below row {min_row}, more than a sheet holds "
@@ -234,16 +236,28 @@ def write_table(wb, name: str, fields, frame: pd.DataFrame, lang: str = "en", ke
     ranges.update(_ranges_of(ws, name, columns, min_row, n))
     by_column = {col: key_ for key_, col in columns.items()}
     by_field = {f.key: f for f in fields}
-    keys = _row_keys(frame, key) if key and (kept or not streamed) else []
-    styles = {col: _column_style(ws.cell(min_row + 1, col), by_field.get(by_column.get(col)))
-              for col in range(min_col, max_col + 1)}
+    keys = _row_keys(frame, key) if key and (kept or looks or not streamed) else []
+    row_ids = keys if key else list(range(n))
+    styles = {}
+    for col in range(min_col, max_col + 1):
+        style = _column_style(ws.cell(min_row + 1, col), by_field.get(by_column.get(col)))
+        usual = looks.get(col, ({}, None))[1]
+        if usual is not None:     # the column's usual fill and font, not the first row's
+            style = style if style is not None else StyleArray()
+            style.fillId, style.fontId = usual
+        styles[col] = style
     block = stream.Block(min_row + 1, n) if streamed else None
     for offset, col in enumerate(range(min_col, max_col + 1)):
         field = by_field.get(by_column.get(col))
         style = styles[col]
+        own_looks = looks.get(col, ({}, None))[0]
         if streamed:
-            block.columns.append(_stream_column(wb, min_row + 1, col, style, field, frame, columns, ranges, kept, keys,
-                                                headers[offset], key, cached))
+            column = _stream_column(wb, min_row + 1, col, style, field, frame, columns, ranges, kept, keys,
+                                    headers[offset], key, cached)
+            if own_looks:       # the fill and font set on a row stay on it
+                column.row_styles = {i: wb._cell_styles.add(_with_look(style, own_looks[r]))
+                                     for i, r in enumerate(row_ids[:n]) if r in own_looks}
+            block.columns.append(column)
             continue
         if field is not None and field.kind == FORMULA:
             pattern = compile_formula(field.formula, columns, ranges)
@@ -251,6 +265,8 @@ def write_table(wb, name: str, fields, frame: pd.DataFrame, lang: str = "en", ke
         elif field is not None and field.key in frame.columns:
             cells = [_Expanded("=" + expand_formula(v, min_row + 1 + i, columns, ranges)) if isinstance(v, Formula)
                      else v for i, v in enumerate(_column_values(frame[field.key]))]
+            if field.kind == INPUT and key:     # what the user typed is never erased by a blank
+                cells = [kept.get((k, field.key)) if v is None else v for k, v in zip(keys, cells)]
         elif key and (field is None or field.kind == INPUT):
             label = field.key if field is not None else headers[offset]
             cells = [kept.get((k, label)) for k in keys]
@@ -260,7 +276,10 @@ def write_table(wb, name: str, fields, frame: pd.DataFrame, lang: str = "en", ke
             row = min_row + 1 + i
             value = cells[i] if i < len(cells) else None
             # Building the Cell directly is several times faster than ws.cell() and its setters.
-            cell = Cell(ws, row=row, column=col, style_array=copy.copy(style) if style is not None else None)
+            look = own_looks.get(row_ids[i]) if i < len(row_ids) else None
+            # the fill and font set on this row stay on it
+            cell_style = _with_look(style, look) if look is not None else copy.copy(style) if style is not None else None
+            cell = Cell(ws, row=row, column=col, style_array=cell_style)
             ws._cells[(row, col)] = cell
             kind = type(value)
             if kind is float or kind is int:
@@ -293,6 +312,9 @@ def _stream_column(wb, top, col, style, field, frame, columns, ranges, kept, key
         if series.dtype == object and any(isinstance(v, Formula) for v in series):
             series = [stream.Expanded("=" + expand_formula(v, top + i, columns, ranges)) if isinstance(v, Formula)
                       else _plain(v) for i, v in enumerate(series.tolist())]
+        if field.kind == INPUT and key and kept:     # what the user typed is never erased by a blank
+            series = [kept.get((k, field.key)) if v is None else v
+                      for k, v in zip(keys, series if isinstance(series, list) else _column_values(series))]
         return stream.Column(col, style_id, values=series)
     if key and kept and (field is None or field.kind == INPUT):
         label = field.key if field is not None else header
@@ -340,6 +362,35 @@ def _column_values(series: pd.Series) -> list:
     if pd.api.types.is_bool_dtype(series) or pd.api.types.is_integer_dtype(series):
         return series.tolist()
     return [v if isinstance(v, Formula) else _plain(v) for v in series.tolist()]
+
+
+def _with_look(style, look) -> StyleArray:
+    """A copy of ``style`` (or a plain style) with the (fill, font) ``look``."""
+    out = copy.copy(style) if style is not None else StyleArray()
+    out.fillId, out.fontId = look
+    return out
+
+
+def _kept_looks(ws, min_col, min_row, max_col, max_row, key_cols):
+    """Per column: the (fill, font) of each existing data row that differs from the column's usual one,
+    by row key (or by position when the table has no key), and that usual (fill, font)."""
+    from collections import Counter
+    if key_cols is not None and None in key_cols:
+        return {}
+    rows = range(min_row + 1, max_row + 1)
+    ids = ([tuple(_plain(ws.cell(r, c).value) for c in key_cols) for r in rows] if key_cols is not None
+           else list(range(len(rows))))
+    looks = {}
+    for col in range(min_col, max_col + 1):
+        pairs = []
+        for r in rows:
+            cell = ws._cells.get((r, col))
+            pairs.append((cell._style.fillId, cell._style.fontId) if cell is not None and cell.has_style else (0, 0))
+        usual = Counter(pairs).most_common(1)[0][0]
+        own = {i: p for i, p in zip(ids, pairs) if p != usual}
+        if own or usual != (0, 0):
+            looks[col] = (own, usual)
+    return looks
 
 
 def _kept_cells(ws, table, fields, columns, key):

@@ -49,6 +49,7 @@ class Column:
     values: pd.Series | list | None = None
     formula: str | None = None
     cached: pd.Series | None = None
+    row_styles: dict | None = None  # row offset → style index, for rows whose own fill and font are kept
 
 
 @dataclass
@@ -211,6 +212,27 @@ def _slice(values, a: int, b: int):
 
 def _column_cells(column: Column, letter: str, start: int, stop: int, first: int) -> list[str]:
     """The cell XML of rows start..stop-1 of one column."""
+    cells = _column_cells_styled(column, letter, start, stop, first)
+    if column.row_styles:
+        for r in range(start, stop):
+            style = column.row_styles.get(r - first)
+            if style is not None:
+                cells[r - start] = _restyled(cells[r - start], column.style, style, f"{letter}{r}")
+    return cells
+
+
+def _restyled(cell: str, old: int, new: int, ref: str) -> str:
+    """``cell``'s XML with style ``new`` instead of the column's ``old``."""
+    if not cell:
+        return f'<c r="{ref}" s="{new}"/>'
+    head = f'<c r="{ref}"'
+    rest = cell[len(head):]
+    if old and rest.startswith(f' s="{old}"'):
+        rest = rest[len(f' s="{old}"'):]
+    return f'{head} s="{new}"{rest}'
+
+
+def _column_cells_styled(column: Column, letter: str, start: int, stop: int, first: int) -> list[str]:
     rows = range(start, stop)
     if column.formula is None:
         if column.values is None:

@@ -24,7 +24,7 @@ from xlsales.core.decomposition import (
 from xlsales.glossary import GLOSSARY, term
 from xlsales.workbook_templates import template_path
 from xlsales.workbooks.binding import (
-    FORMULA, INPUT, Field, Formula, create_table, define_name, name_cell, open_workbook, read_table,
+    FORMULA, INPUT, Field, Formula, create_table, define_name, find_table, name_cell, open_workbook, read_table,
     save_atomic, set_cell, table_ranges, write_name, write_table,
 )
 
@@ -469,6 +469,33 @@ def _revision_log(wb, previous: pd.DataFrame, who: str | None) -> pd.DataFrame:
     return pd.concat([log, entries], ignore_index=True) if not log.empty else entries
 
 
+def typed_inputs(path) -> tuple[dict[str, float], list[str]]:
+    """What a user typed in an existing targets workbook that a re-run must keep: the company targets
+    typed on Assumptions (by measure), and a note for each typed cell a refresh cannot use (text in
+    Override or in the company target), which stays in the workbook as typed."""
+    from openpyxl.utils import range_boundaries
+    wb = open_workbook(path)
+    notes: list[str] = []
+    for table, fields, field in (("MeasurePlans", MEASURE_PLANS, "company_override"), ("TargetGrid", GRID, "override")):
+        ws, found = find_table(wb, table)
+        frame = read_table(wb, table, fields)
+        if field not in frame:
+            continue
+        top = range_boundaries(found.ref)[1] + 1
+        label = next(f for f in fields if f.key == field)
+        for i, value in enumerate(frame[field]):
+            if isinstance(value, str) and value.strip() and pd.isna(pd.to_numeric(value, errors="coerce")):
+                notes.append(f"{Path(path).name}, sheet {ws.title}, row {top + i}, column {label.en} / {label.zh}: "
+                             f"{value!r} is not a number, so it is not used; it is kept as typed")
+    plans = read_table(wb, "MeasurePlans", MEASURE_PLANS)
+    typed = {}
+    if "company_override" in plans:
+        values = pd.to_numeric(plans["company_override"], errors="coerce")
+        typed = {m: float(v) for m, v in zip(plans["measure"], values) if pd.notna(v)}
+    wb.close()
+    return typed, notes
+
+
 def read_overrides(path) -> pd.DataFrame:
     """measure, rep, target for every override typed in a targets workbook's grid."""
     grid = read_table(open_workbook(path), "TargetGrid", GRID)
@@ -535,7 +562,15 @@ def refresh_targets_workbook(path, who: str | None = None) -> Path:
     except (TypeError, ValueError, KeyError) as error:
         raise WorkbookError(f"{Path(path).name}: cannot read the assumptions: {error}") from error
     plan = plan_targets(history, roster, settings, overrides)
+    report_notes(typed_inputs(path)[1])
     return write_targets_workbook(plan, path, as_of, who=who)
+
+
+def report_notes(notes: list[str]) -> None:
+    """Typed cells a refresh keeps but cannot use, on stderr (the command line and the ribbon's log)."""
+    import sys
+    for note in notes:
+        print(f"xlsales: note: {note}", file=sys.stderr)
 
 
 def plan_from_orders(orders: pd.DataFrame, roster: pd.DataFrame, year: int | None = None,
@@ -575,8 +610,15 @@ def targets_report(orders: pd.DataFrame, roster: pd.DataFrame, out_path, lang: s
                    **settings):
     """Plan and write the targets workbook. An existing workbook at ``out_path`` is refreshed and its
     overrides are kept. Returns (path, plan, pacing frame)."""
+    from dataclasses import replace
     out_path = Path(out_path)
     overrides = read_overrides(out_path) if out_path.exists() else None
+    if out_path.exists():       # company targets typed on Assumptions replace the forecast, as on a refresh
+        typed, notes = typed_inputs(out_path)
+        if settings.get("measures"):
+            settings["measures"] = tuple(replace(m, company_target=typed.get(m.measure, m.company_target))
+                                         for m in settings["measures"])
+        report_notes(notes)
     plan, as_of = plan_from_orders(orders, roster, year, as_of, overrides, key_product, **settings)
     path = write_targets_workbook(plan, out_path, as_of, lang=lang, who=who)
     return path, plan, pacing(plan, as_of)
