@@ -253,7 +253,7 @@ def test_unsupported_and_damaged_files(tmp_path):
     load_orders(tmp_path / "old.xls", problems)
     load_orders(tmp_path / "bad.xlsx", problems)
     assert problems == ["old.xls: old .xls workbooks are not supported; save it as .xlsx or CSV",
-                        "bad.xlsx: cannot open it as an Excel workbook: File is not a zip file"]
+                        "bad.xlsx: not an Excel workbook (an .xlsx file is a zip package; this one is not)"]
 
 
 def test_read_raw_blanks_are_none(tmp_path):

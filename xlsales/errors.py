@@ -10,6 +10,8 @@ Exit codes (documented in the README):
 - 4  an internal error in xlsales (a bug): a one-line message, no traceback (set XLSALES_DEBUG=1 for it)
 """
 
+import errno
+
 EXIT_OK = 0
 EXIT_PARTIAL = 1
 EXIT_INPUT = 2
@@ -31,3 +33,25 @@ class InputFileError(InputError):
 
 class EnvironmentFailure(RuntimeError):
     """The machine, not the input, stopped the work: disk full, permission denied, a tool missing."""
+
+
+_OS_REASONS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is exceeded",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.EROFS: "the folder is read-only",
+    errno.ENOTDIR: "part of the path is a file, not a folder",
+    errno.EISDIR: "it is a folder, not a file",
+    errno.ENAMETOOLONG: "the file name is too long",
+    errno.EMFILE: "too many open files",
+    errno.EIO: "an input/output error",
+}
+
+
+def os_problem(error: OSError) -> str:
+    """An OSError in the user's terms: what path, and why (disk full, permission denied, ...)."""
+    from xlsales.staging import shown
+    reason = _OS_REASONS.get(error.errno) or error.strerror or str(error)
+    path = error.filename
+    return f"cannot write or read {shown(path)}: {reason}" if path else f"{reason}"

@@ -35,7 +35,7 @@ except ImportError:          # Windows: no peak-memory figures
     resource = None
 
 from xlsales.build.config import BuildConfig
-from xlsales.errors import InputError, InputFileError
+from xlsales.errors import InputError, InputFileError, os_problem
 from xlsales.memos import suite
 from xlsales.memos.pdf import PdfError, to_pdf
 from xlsales.memos.render import render_memo
@@ -73,6 +73,7 @@ class TaskResult:
     worker: int = 0                 # the process that ran it
     peak_mb: float = 0.0            # its peak resident memory after the task (ru_maxrss)
     input_errors: list[tuple[str, str]] = field(default_factory=list)   # (message, memo): a user's template
+    environment_errors: list[str] = field(default_factory=list)         # disk full, permission denied
 
 
 @dataclass
@@ -85,10 +86,11 @@ class BuildReport:
     workers: dict[int, float] = field(default_factory=dict)   # peak resident MB of each process that ran tasks
     skipped: list[str] = field(default_factory=list)   # outputs the config asks for but the inputs cannot give
     input_errors: list[str] = field(default_factory=list)   # bad input found while rendering (templates)
+    environment_errors: list[str] = field(default_factory=list)   # the machine failed (disk full, permission)
 
     @property
     def ok(self) -> bool:
-        return not self.errors and not self.input_errors
+        return not self.errors and not self.input_errors and not self.environment_errors
 
 
 # ------------------------------------------------------------------------------------------------
@@ -348,6 +350,8 @@ def run_task(task: Task) -> TaskResult:
             _memos(shared, items, shared.out / "memos" / "teams", result)
         else:
             _rep_memos(shared, task.reps, result)
+    except OSError as error:        # disk full, permission: the environment, not this task's inputs
+        result.environment_errors.append(os_problem(error))
     except Exception as error:  # noqa: BLE001 - a task's failure is reported, the build goes on
         result.errors.append(f"{task.kind} {task.name}: {type(error).__name__}: {error}")
     result.seconds = time.perf_counter() - started
@@ -522,7 +526,9 @@ def _run(shared: Shared, jobs: int, shard: tuple[int, int], progress: bool | Non
     workers: dict[int, float] = {}
     for r in results:
         workers[r.worker] = max(workers.get(r.worker, 0.0), r.peak_mb)
-    return BuildReport(paths, errors, len(tasks), None, timings, workers, skipped_outputs(shared), input_errors)
+    environment = sorted({e for r in results for e in r.environment_errors})
+    return BuildReport(paths, errors, len(tasks), None, timings, workers, skipped_outputs(shared), input_errors,
+                       environment)
 
 
 def _heaviest_first(tasks: list[Task]) -> list[Task]:

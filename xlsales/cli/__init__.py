@@ -5,39 +5,16 @@ bad input → 2, the environment (disk full, permission, read-only folder) → 3
 """
 from __future__ import annotations
 
-import errno
 import importlib
 import os
 import sys
 
 import click
 
-from xlsales.errors import EXIT_ENVIRONMENT, EXIT_INPUT, EXIT_INTERNAL, EnvironmentFailure, InputError
+from xlsales.errors import EXIT_ENVIRONMENT, EXIT_INPUT, EXIT_INTERNAL, EnvironmentFailure, InputError, os_problem
 
 # Modules that add commands to ``main``; a module missing here is simply not offered.
 COMMAND_MODULES = ("inputs", "targets", "funnel", "commission", "memo", "build", "excel", "demo")
-
-_OS_REASONS = {
-    errno.ENOSPC: "the disk is full",
-    errno.EDQUOT: "the disk quota is exceeded",
-    errno.EACCES: "permission denied",
-    errno.EPERM: "permission denied",
-    errno.EROFS: "the folder is read-only",
-    errno.ENOTDIR: "part of the path is a file, not a folder",
-    errno.EISDIR: "it is a folder, not a file",
-    errno.ENAMETOOLONG: "the file name is too long",
-    errno.EMFILE: "too many open files",
-    errno.EIO: "an input/output error",
-}
-
-
-def os_problem(error: OSError) -> str:
-    """An OSError in the user's terms: what path, and why (disk full, permission denied, ...)."""
-    from xlsales.staging import shown
-    reason = _OS_REASONS.get(error.errno) or error.strerror or str(error)
-    path = error.filename
-    return f"cannot write or read {shown(path)}: {reason}" if path else f"{reason}"
-
 
 class _Main(click.Group):
     """The command group, with one place that turns any escaped exception into a message and an exit code."""

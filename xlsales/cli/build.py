@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from xlsales.cli import fail, main
+from xlsales.cli import fail, fail_environment, main
 from xlsales.cli.common import output_folder
-from xlsales.errors import InputError
+from xlsales.errors import EnvironmentFailure, InputError
 
 
 @main.command()
@@ -41,6 +41,8 @@ def build(config_file, jobs, shard, out_dir, quiet):
     report = run_build(config, jobs=jobs, shard=where, progress=False if quiet else None, shared=shared)
     if report.input_errors:
         fail(InputError("\n".join(report.input_errors)))
+    if report.environment_errors:
+        fail_environment(EnvironmentFailure("\n".join(report.environment_errors)))
     for note in report.skipped:
         click.echo(f"xlsales: skipped {note}", err=True)
     for error in report.errors:

@@ -66,6 +66,8 @@ def commission(plan_path, orders, reps, targets_path, quotas_path, clawbacks_pat
             plan_path, orders, reps, targets_path, quotas_path, clawbacks_path, credits_path, relief_path,
             mapping_from(preset, mapping_file))
         out = output_path(out)
+        if statements_dir:
+            output_folder(statements_dir, "--statements")
         result = run_commission(plan, orders_frame, reps_frame, period, targets, quotas, clawbacks, credits, relief)
         label = periods.label(periods.parse(period, plan.period), plan.period)
         sources = {"plan": plan_path, "orders": orders, "reps": reps, "targets": targets_path,

@@ -127,10 +127,9 @@ def sample_tables(seed=7, rep_count=40, months=30) -> dict[str, pd.DataFrame]:
 
 
 def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path, file_format="csv", lang="en") -> list[Path]:
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise InputError(f"--out: cannot create the folder {out_dir}: {error.strerror or error}") from None
+    from xlsales.cli.common import output_folder
+    output_folder(out_dir)           # a file in the way is bad input; a read-only disk is the environment
+    out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for kind, frame in tables.items():
         path = out_dir / f"{kind}{FORMATS[file_format]}"

@@ -184,7 +184,10 @@ def _read_file(path: Path, kind, nrows) -> tuple[list[str], pd.DataFrame]:
         raise InputFileError([f"{name}: the file is empty"])
     headers, body = rows
     headers = ["" if pd.isna(h) else str(h).strip() for h in headers]
-    body.index = pd.RangeIndex(2, 2 + len(body), name="row")
+    if body.attrs.pop("numbered", False):   # the reader kept each row's own number (blank rows skipped)
+        body.index = pd.Index(body.index, name="row")
+    else:
+        body.index = pd.RangeIndex(2, 2 + len(body), name="row")
     keep = [i for i, h in enumerate(headers) if h or body.iloc[:, i].notna().any()]
     headers = [headers[i] or _column_letter(i) for i in keep]
     body = body.iloc[:, keep]
@@ -226,38 +229,122 @@ def _csv_problem(name: str, error: str) -> str:
     return f"{name}: cannot read it as CSV: {error}"
 
 
+NEWLINE = b"\n"
+
+
 def _encoding(data: bytes, name: str) -> str:
     # UTF-16 (Excel's "Unicode text") decodes as GB18030 garbage, but always carries NUL bytes.
-    if b"\x00" not in data:
+    utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff") or data.count(b"\x00") > len(data) // 10
+    if b"\x00" in data and not utf16:
+        row = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise InputFileError([f"{name}, row {row}: contains a NUL character (U+0000), which no cell can hold; "
+                              f"delete it (a damaged file?)"])
+    first_bad = None
+    if not utf16:
         for encoding in ("utf-8-sig", "gb18030"):
             try:
                 data.decode(encoding)
                 return encoding
-            except UnicodeDecodeError:
-                pass
+            except UnicodeDecodeError as error:
+                first_bad = error.start if first_bad is None else first_bad
+    where = "" if first_bad is None else f", row {data[:first_bad].count(NEWLINE) + 1}"
     raise InputFileError([
-        f"{name}: cannot read the file as UTF-8 or GBK text; save it from Excel as 'CSV UTF-8' or 'CSV'"
+        f"{name}{where}: cannot read the file as UTF-8 or GBK text; save it from Excel as 'CSV UTF-8' or 'CSV'"
     ])
 
 
+# Bounds on reading a workbook, whatever it declares about itself (README, "Input files").
+XLSX_MAX_CELLS = 20_000_000          # cells read from the sheet
+XLSX_MAX_PART = 500_000_000          # bytes of one unpacked part (a sheet, the shared strings)
+XLSX_MAX_RATIO = 200                 # unpacked / packed size of a large part (a zip bomb is ~1000)
+XLSX_MAX_SECONDS = 300.0
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _check_package(path: Path) -> None:
+    """Refuse, before opening it, a file that is not an .xlsx package or whose parts unpack to absurd sizes."""
+    import zipfile
+    name = path.name
+    with path.open("rb") as file:
+        head = file.read(8)
+    if head == _OLE:
+        raise InputFileError([f"{name}: the workbook is password-protected (encrypted), or an old .xls saved "
+                              f"as .xlsx; remove the password (File → Info → Protect Workbook) or save it as "
+                              f".xlsx again"])
+    if not zipfile.is_zipfile(path):
+        raise InputFileError([f"{name}: not an Excel workbook (an .xlsx file is a zip package; this one is not)"])
+    try:
+        with zipfile.ZipFile(path) as package:
+            parts = package.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise InputFileError([f"{name}: cannot open it as an Excel workbook: {error}"]) from None
+    for part in parts:
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > XLSX_MAX_PART or (part.file_size > 50_000_000 and ratio > XLSX_MAX_RATIO):
+            raise InputFileError([f"{name}: the part {part.filename} unpacks to {part.file_size:,} bytes, more "
+                                  f"than xlsales reads (at most {XLSX_MAX_PART:,}); save the sheet as CSV"])
+
+
 def _xlsx_rows(path: Path, kind, nrows) -> pd.DataFrame:
+    import time
+
     import openpyxl
 
+    _check_package(path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many types for a damaged file
         raise InputFileError([f"{path.name}: cannot open it as an Excel workbook: {error}"]) from None
     try:
+        if not book.sheetnames:
+            raise InputFileError([f"{path.name}: the workbook has no sheets"])
         sheet = book[_pick_sheet(book.sheetnames, kind)]
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()        # never trust the declared size (A1:XFD1048576 costs minutes)
         limit = None if nrows is None else nrows + 1
-        rows = [tuple(_cell_text(v) for v in row) for row in sheet.iter_rows(values_only=True, max_row=limit)]
+        rows, numbers, number, cells, started = [], [], 0, 0, time.monotonic()
+        try:
+            for row in sheet.iter_rows(values_only=True, max_row=limit):
+                cells += len(row)
+                if cells > XLSX_MAX_CELLS:
+                    raise InputFileError([f"{path.name}: sheet {sheet.title} has more than {XLSX_MAX_CELLS:,} "
+                                          f"cells; xlsales reads at most that many (delete unused rows and "
+                                          f"columns, or save it as CSV)"])
+                if number % 10_000 == 0 and time.monotonic() - started > XLSX_MAX_SECONDS:
+                    raise InputFileError([f"{path.name}: reading sheet {sheet.title} took more than "
+                                          f"{XLSX_MAX_SECONDS:g} seconds; save it as CSV"])
+                number += 1
+                if not any(v is not None for v in row):
+                    continue                # blank rows are dropped anyway; their numbers are kept
+                values = [_cell_text(v) for v in row]
+                while values and values[-1] is None:
+                    values.pop()
+                if values:
+                    rows.append(tuple(values))
+                    numbers.append(number)
+        except InputFileError:
+            raise
+        except Exception as error:  # noqa: BLE001 - a damaged sheet: openpyxl and lxml raise many types
+            raise InputFileError([f"{path.name}: sheet {sheet.title} is damaged and cannot be read "
+                                  f"(after row {len(rows)}): {error}"]) from None
     finally:
         book.close()
     if not rows:
         return None
     width = max(len(r) for r in rows)
-    frame = pd.DataFrame([r + (None,) * (width - len(r)) for r in rows], dtype=object)
-    return frame.iloc[0].tolist(), frame.iloc[1:].apply(_as_text)
+    if len(rows) * width > XLSX_MAX_CELLS:
+        raise InputFileError([f"{path.name}: sheet {sheet.title} spans {len(rows):,} rows × {width:,} columns, more "
+                              f"than the {XLSX_MAX_CELLS:,} cells xlsales reads; delete stray cells far to the "
+                              f"right or below the data"])
+    frame = pd.DataFrame([r + (None,) * (width - len(r)) for r in rows], dtype=object, index=numbers)
+    if numbers[0] != 1:     # the header is the first row with anything in it
+        frame.index = frame.index - numbers[0] + 1
+    body = frame.iloc[1:]
+    used = body.notna().any(axis=0)
+    empty = pd.Series(pd.NA, index=body.index, dtype="str")
+    body = pd.DataFrame({c: _as_text(body[c]) if used[c] else empty for c in body.columns}, index=body.index)
+    body.attrs["numbered"] = True
+    return frame.iloc[0].tolist(), body
 
 
 def _pick_sheet(names: list[str], kind) -> str:
@@ -480,15 +567,16 @@ def _convert(cells: pd.Series, column: Column, name: str, header: str, found: li
 
 def _check_text(values: pd.Series, found, name, header, cells) -> None:
     """Text an .xlsx cannot hold: control characters (Excel refuses the file) and over 32 767 characters."""
-    present = values.notna()
-    if not present.any():
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if not len(uniques):
         return
-    control = present & values.str.contains(_CONTROL, regex=True).fillna(False).astype(bool)
-    if control.any():
-        _report(found, name, header, cells, control,
-                "'{}' contains a control character that Excel cannot store; delete it")
-    long = present & (values.str.len() > MAX_TEXT).fillna(False).astype(bool)
-    _report(found, name, header, cells, long, f"'{{}}' is longer than Excel's {MAX_TEXT:,} characters per cell")
+    distinct = pd.Series(uniques, dtype="str")     # each distinct text checked once
+    for bad, what in ((distinct.str.contains(_CONTROL, regex=True),
+                       "'{}' contains a control character that Excel cannot store; delete it"),
+                      (distinct.str.len() > MAX_TEXT, f"'{{}}' is longer than Excel's {MAX_TEXT:,} characters per cell")):
+        flags = bad.fillna(False).to_numpy(dtype=bool)
+        if flags.any():
+            _report(found, name, header, cells, pd.Series((codes >= 0) & flags[codes], index=values.index), what)
 
 
 def _report(found, name, header, cells, bad: pd.Series, what: str) -> None:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from xlsales.core.stages import complete_stages, default_stages, stage_lookup, status_lookup
 from xlsales.errors import InputError, InputFileError
-from xlsales.io.loading import MAX_PROBLEMS, Column, Problems, Schema, load_table, problem_at, report
+from xlsales.io.loading import MAX_PROBLEMS, Column, Problems, Schema, load_table, problem_at, report, visible
 from xlsales.io.schemas import load_opportunities
 
 STAGES = Schema("stages", (
@@ -123,9 +123,9 @@ def check_opportunities(opps: pd.DataFrame, stages: pd.DataFrame, reps: pd.DataF
     status = out["status"].astype(str).str.strip().str.lower().map(status_lookup())
     names = ", ".join(stages["stage"])
     flag_rows(found, out, "stage", order.isna() & out["stage"].notna(),
-          lambda v: f"'{v}' is not a stage of the stage table ({names})")
+          lambda v: f"'{visible(v)}' is not a stage of the stage table ({names})")
     flag_rows(found, out, "status", status.isna() & out["status"].notna(),
-          lambda v: f"'{v}' is not a status (use open, won or lost / 进行中, 赢单, 输单)")
+          lambda v: f"'{visible(v)}' is not a status (use open, won or lost / 进行中, 赢单, 输单)")
     flag_rows(found, out, "status", status.eq("won") & order.notna() & order.ne(won_stage),
           lambda v: f"'{v}' means won, so the stage must be the won stage '{stages['stage'].iloc[-1]}'")
     flag_rows(found, out, "status", status.isin(["open", "lost"]) & order.eq(won_stage),
@@ -141,7 +141,7 @@ def check_opportunities(opps: pd.DataFrame, stages: pd.DataFrame, reps: pd.DataF
     if reps is not None:
         known = set(reps["rep"].dropna())
         source = reps.attrs.get("source", "the reps file")
-        flag_rows(found, out, "rep", out["rep"].notna() & ~out["rep"].isin(known), lambda v: f"'{v}' is not in {source}")
+        flag_rows(found, out, "rep", out["rep"].notna() & ~out["rep"].isin(known), lambda v: f"'{visible(v)}' is not in {source}")
     if not found and not found.hidden:
         out["stage"] = stages["stage"].to_numpy()[order.astype(int).to_numpy() - 1]
         out["status"] = status

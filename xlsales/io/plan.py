@@ -180,7 +180,7 @@ def _message(error) -> str:
         return "is required"
     if error["type"] == "extra_forbidden":
         return "is not a plan setting (check the spelling)"
-    return error["msg"]
+    return error["msg"].removeprefix("Value error, ")
 
 
 def _pays_at_quota(key: str, measure: MeasureModel) -> float:

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from xlsales.errors import InputFileError
 from xlsales.io.loading import (
     MAX_PROBLEMS, Column, Problems, Schema, header_candidates, load_table, normalize_header, problem_at, raise_if_any,
-    report,
+    report, visible,
 )
 
 REP = Column("rep", ("销售代表", "销售", "业务员", "销售人员", "代表", "sales rep", "salesperson", "owner", "负责人"))
@@ -85,15 +86,17 @@ def load_orders(path, problems=None, mapping=None) -> pd.DataFrame:
 def stray_dates(orders: pd.DataFrame, gap_days: int = 366, share: float = 0.05) -> list[str]:
     """Orders dated more than a year after all the others (a few of them at most): a mistyped year such
     as 2099 would otherwise move the plan year and the as-of date with it."""
-    days = orders["date"].dropna().sort_values()
+    days = pd.Series(orders["date"].dropna().unique()).sort_values(ignore_index=True)
     if len(days) < 2:
         return []
-    gaps = days.diff().dt.days.to_numpy()
-    jumps = [i for i, g in enumerate(gaps) if g > gap_days]
-    if not jumps or len(days) - jumps[-1] > max(1, share * len(days)):
+    jumps = np.flatnonzero(days.diff().dt.days.to_numpy() > gap_days)
+    if not len(jumps):
+        return []
+    is_late = (orders["date"] >= days.iloc[jumps[-1]]).to_numpy()
+    if is_late.sum() > max(1, share * len(orders)):
         return []
     before = days.iloc[jumps[-1] - 1]
-    late = days.iloc[jumps[-1]:]
+    late = orders.loc[is_late, "date"]
     return [problem_at(orders, row, "date", f"{day:%Y-%m-%d} is more than a year after every other order "
                        f"(the others end {before:%Y-%m-%d}); check the year")
             for row, day in late.head(MAX_PROBLEMS).items()]
@@ -151,7 +154,7 @@ def check_orders_against_reps(orders: pd.DataFrame, reps: pd.DataFrame, problems
     """An order whose rep is not in the reps file is a problem at that order's row."""
     unknown = orders["rep"].notna() & ~orders["rep"].isin(set(reps["rep"].dropna()))
     reps_file = reps.attrs.get("source", "the reps file")
-    found = Problems(problem_at(orders, row, "rep", f"'{rep}' is not in {reps_file}")
+    found = Problems(problem_at(orders, row, "rep", f"'{visible(rep)}' is not in {reps_file}")
                      for row, rep in orders.loc[unknown, "rep"].head(MAX_PROBLEMS + 1).items())
     found.hidden = max(0, int(unknown.sum()) - MAX_PROBLEMS - 1)
     report(found, problems)
