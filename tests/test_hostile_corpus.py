@@ -268,6 +268,9 @@ def _cases():
     yield Case("orders-bad-byte", CHECK_ORDERS, text("orders.csv", (ORDERS_HEADER + "2026-01-05,a,1\n").encode() +
                                                      b"2026-01-06,\xff\xfe\xfa,1\n"),
                "orders.csv, row 3: cannot read the file as UTF-8 or GBK text")
+    yield Case("orders-unclosed-quote", CHECK_ORDERS,
+               text("orders.csv", ORDERS_HEADER + '2026-01-05,a,1\n2026-01-06,"b,1\n2026-01-07,c,1\n'),
+               "orders.csv, row 3: a quote (\") opens in this row and is never closed")
     yield Case("orders-missing-file", ["check", "--kind", "orders", "{folder}/nope.csv"], nothing,
                "nope.csv: file not found")
     yield Case("orders-duplicate-header", CHECK_ORDERS, text("orders.csv", "date,rep,amount,Amount\n2026-01-05,a,1,2\n"),

@@ -222,6 +222,10 @@ def _csv_frame(path: Path, nrows=None) -> pd.DataFrame | None:
 
 
 def _csv_problem(name: str, error: str) -> str:
+    unclosed = re.search(r"EOF inside string starting at row (\d+)", error)
+    if unclosed:     # pandas counts lines from 0: its row 2 is the file's third line
+        return (f"{name}, row {int(unclosed.group(1)) + 1}: a quote (\") opens in this row and is never closed; "
+                f"check this row for a stray quote")
     ragged = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", error)
     if ragged:
         expected, line, saw = ragged.groups()
