@@ -234,6 +234,7 @@ def _opps_cells():
 
 ORDERS_HEADER = "date,rep,amount\n"
 PLAN_TIERS = "      - [1.0, 5%]        # accelerator above 100% of quota"
+OTE = "ote: {annual: 180000, base_salary: 120000}"
 
 
 def _cases():
@@ -403,6 +404,18 @@ def _cases():
             ("min-attainment", "min_attainment: 1.0", "min_attainment: 50", "awards[1].min_attainment: must be between"),
             ("bool-rate", "[0, 3%]", "[0, true]", "expected a number")):
         yield Case(f"plan-{name}", COMMISSION, edit("plan.yaml", old, new), words)
+    # on-target earnings: tier rates are multiples of the rate at quota, so 150% is a legitimate rate there
+    for name, old, new, words in (
+            ("multiple-50", "[1.2, 8%]", "[1.2, 50]",
+             "measures.revenue.tiers[3].rate: must be between 0 and 10× the rate at quota, got 50"),
+            ("multiple-nan", "[1.2, 8%]", "[1.2, .nan]", "measures.revenue.tiers[3].rate: nan is not a finite number"),
+            ("nothing-at-quota", "[0, 3%]", "[0, 0]",
+             "measures.revenue.tiers: with ote, 100% of quota must pay something"),
+            ("annual-nan", "annual: 180000", "annual: .nan", "ote.annual: nan is not a finite number"),
+            ("annual-huge", "annual: 180000", "annual: 1e15", "ote.annual: must be between 0 and 1,000,000,000,000"),
+            ("below-base", "annual: 180000", "annual: 100000", "ote: on-target earnings 100,000.00 must be above")):
+        yield Case(f"plan-ote-{name}", COMMISSION, both(edit("plan.yaml", "cap: 80000", "cap: 80000\n" + OTE),
+                                                        edit("plan.yaml", old, new)), words)
     yield Case("plan-alias-bomb", COMMISSION,
                text("plan.yaml", "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
                                  "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"),
@@ -506,3 +519,22 @@ def test_bad_input_is_refused_with_a_located_message_and_nothing_is_written(case
     assert result.stderr.startswith("xlsales: ") or result.stderr.startswith("Usage:")
     assert not (tmp_path / "out").exists() or not [p for p in (tmp_path / "out").rglob("*")], "something was written"
     assert _files(folder) == before, "an input file was changed or a file was added"
+
+
+def test_an_ote_plan_with_multiples_above_one_is_paid(base, tmp_path):
+    """With ote, rates are multiples of the rep's rate at quota: 1.5 (150 %) above quota is what such a plan
+    means, not a rate a user could not have meant. The same plan without ote is refused (rate-500 above)."""
+    folder = tmp_path / "in"
+    shutil.copytree(base, folder)
+    for old, new in (("cap: 80000", "cap: 80000\n" + OTE), ("[0, 3%]", "[0, 0.5]"), ("[1.0, 5%]", "[1.0, 1.0]"),
+                     ("[1.2, 8%]", "[1.2, 150%]"), ("[0, 1%]", "[0, 1]"), ("[0.9, 2%]", "[0.9, 1.2]")):
+        edit("plan.yaml", old, new)(folder)
+    out = tmp_path / "out"
+    args = [a.format(plan=folder / "plan.yaml", orders=folder / "orders.csv", reps=folder / "reps.csv", out=out)
+            for a in COMMISSION[:-2]] + ["--quotas", str(folder / "quotas.csv")]
+    pd.DataFrame({"rep": pd.read_csv(folder / "reps.csv")["rep"]}).assign(
+        measure="revenue", period="2026-02", quota=100_000).pipe(
+        lambda q: pd.concat([q, q.assign(measure="collections")])).to_csv(folder / "quotas.csv", index=False)
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert (out / "commission.xlsx").is_file()
