@@ -17,7 +17,6 @@ import hashlib
 import os
 import re
 import shutil
-import socket
 import time
 import uuid
 from pathlib import Path
@@ -25,7 +24,9 @@ from pathlib import Path
 PREFIX = ".xlsales-tmp-"
 STALE_SECONDS = 24 * 3600
 MAX_NAME = 80
-_HOST = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:20] or "host"
+# The machine's name (no socket module: xlwings Lite's Pyodide has none, and binding imports this module).
+_HOST = re.sub(r"[^A-Za-z0-9]", "", os.uname().nodename if hasattr(os, "uname") else
+               os.environ.get("COMPUTERNAME", ""))[:20] or "host"
 _OWNED = re.compile(re.escape(PREFIX) + r"(?P<host>[A-Za-z0-9]+)-(?P<pid>\d+)-[0-9a-f]{8}-")
 _UNSAFE = re.compile(r"[^\w.-]+", re.UNICODE)
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
@@ -91,6 +92,13 @@ def shown(path) -> str:
         elif part[match.end():] != "staging":
             parts.append(part[match.end():])
     return str(Path(*parts)) if parts else str(path)
+
+
+def final_place(path) -> Path:
+    """Where a file being written inside a staging folder will be once the set is moved in (a workbook
+    records its input files relative to that place, not to the staging folder)."""
+    parts = [p for p in Path(path).parts if not ((m := _OWNED.match(p)) and p[m.end():] == "staging")]
+    return Path(*parts) if parts else Path(path)
 
 
 def write_bytes_atomic(path: Path, data: bytes | str) -> Path:

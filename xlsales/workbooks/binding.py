@@ -242,9 +242,9 @@ def write_table(wb, name: str, fields, frame: pd.DataFrame, lang: str = "en", ke
     for col in range(min_col, max_col + 1):
         style = _column_style(ws.cell(min_row + 1, col), by_field.get(by_column.get(col)))
         usual = looks.get(col, ({}, None))[1]
-        if usual is not None:     # the column's usual fill and font, not the first row's
+        if usual is not None:     # the column's usual fill, not the first row's (its font is the column's)
             style = style if style is not None else StyleArray()
-            style.fillId, style.fontId = usual
+            style.fillId = usual
         styles[col] = style
     block = stream.Block(min_row + 1, n) if streamed else None
     for offset, col in enumerate(range(min_col, max_col + 1)):
@@ -254,7 +254,7 @@ def write_table(wb, name: str, fields, frame: pd.DataFrame, lang: str = "en", ke
         if streamed:
             column = _stream_column(wb, min_row + 1, col, style, field, frame, columns, ranges, kept, keys,
                                     headers[offset], key, cached)
-            if own_looks:       # the fill and font set on a row stay on it
+            if own_looks:       # the fill set on a row stays on it
                 column.row_styles = {i: wb._cell_styles.add(_with_look(style, own_looks[r]))
                                      for i, r in enumerate(row_ids[:n]) if r in own_looks}
             block.columns.append(column)
@@ -277,7 +277,7 @@ def write_table(wb, name: str, fields, frame: pd.DataFrame, lang: str = "en", ke
             value = cells[i] if i < len(cells) else None
             # Building the Cell directly is several times faster than ws.cell() and its setters.
             look = own_looks.get(row_ids[i]) if i < len(row_ids) else None
-            # the fill and font set on this row stay on it
+            # the fill set on this row stays on it
             cell_style = _with_look(style, look) if look is not None else copy.copy(style) if style is not None else None
             cell = Cell(ws, row=row, column=col, style_array=cell_style)
             ws._cells[(row, col)] = cell
@@ -365,15 +365,16 @@ def _column_values(series: pd.Series) -> list:
 
 
 def _with_look(style, look) -> StyleArray:
-    """A copy of ``style`` (or a plain style) with the (fill, font) ``look``."""
+    """A copy of ``style`` (or a plain style) with the fill ``look``."""
     out = copy.copy(style) if style is not None else StyleArray()
-    out.fillId, out.fontId = look
+    out.fillId = look
     return out
 
 
 def _kept_looks(ws, min_col, min_row, max_col, max_row, key_cols):
-    """Per column: the (fill, font) of each existing data row that differs from the column's usual one,
-    by row key (or by position when the table has no key), and that usual (fill, font)."""
+    """Per column: the fill of each existing data row that differs from the column's usual one, by row key
+    (or by position when the table has no key), and that usual fill. Fills (a user colouring a rep's row)
+    stay on their row; fonts and number formats are the column's, taken from its first data row."""
     from collections import Counter
     if key_cols is not None and None in key_cols:
         return {}
@@ -385,10 +386,10 @@ def _kept_looks(ws, min_col, min_row, max_col, max_row, key_cols):
         pairs = []
         for r in rows:
             cell = ws._cells.get((r, col))
-            pairs.append((cell._style.fillId, cell._style.fontId) if cell is not None and cell.has_style else (0, 0))
+            pairs.append(cell._style.fillId if cell is not None and cell.has_style else 0)
         usual = Counter(pairs).most_common(1)[0][0]
         own = {i: p for i, p in zip(ids, pairs) if p != usual}
-        if own or usual != (0, 0):
+        if own or usual != 0:
             looks[col] = (own, usual)
     return looks
 

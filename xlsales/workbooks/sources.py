@@ -34,9 +34,10 @@ def recorded(value, workbook) -> tuple[str | None, str | None]:
     """(relative, absolute) for the input file ``value`` of the workbook at ``workbook``."""
     if not value:
         return None, None
-    absolute = Path(value).resolve()
+    from xlsales.staging import final_place
+    absolute = final_place(Path(value).resolve())     # an input the same build writes is staged too
     try:
-        relative = Path(os.path.relpath(absolute, Path(workbook).resolve().parent)).as_posix()
+        relative = Path(os.path.relpath(absolute, final_place(Path(workbook).resolve()).parent)).as_posix()
     except ValueError:   # another drive on Windows: no relative path exists
         relative = None
     return relative, str(absolute)
