@@ -158,7 +158,7 @@ def _load_opportunities(config, problems, out) -> None:
         return
     opps = load_opportunities(config.path(config.inputs.opportunities), problems, out.get("mapping"))
     if not problems:
-        opps = check_opportunities(opps, stages, out["reps"], problems)
+        opps = check_opportunities(opps, stages, out["reps"], problems, config.as_of)
         out.update(deals=with_rep_details(opps, out["reps"]), stages=stages)
     if config.inputs.compare is not None and not problems:
         earlier = load_opportunities(config.path(config.inputs.compare), problems, out.get("mapping"))

@@ -208,6 +208,12 @@ def relief_frame(relief: pd.DataFrame | None, plan: Plan) -> pd.DataFrame | None
         return None
     source = relief.attrs.get("source", "relief")
     pnos = _periods_and_measures(relief, plan, source)
+    per_year = periods.PER_YEAR[plan.period]
+    outside = [f"{source}, row {row}, column period: {text} is not in the plan year {plan.year}; a quota relief "
+               f"counts only in a period the plan pays" for row, text, pno in zip(relief.index, relief["period"], pnos)
+               if not plan.year * per_year <= pno < (plan.year + 1) * per_year]
+    if outside:
+        raise InputError("\n".join(outside[:20]))
     frame = pd.DataFrame({"rep": relief["rep"].astype(str).to_numpy(), "pno": np.asarray(pnos, dtype=np.int64),
                           "measure": relief["measure"].to_numpy(), "amount": relief["amount"].to_numpy(dtype=float),
                           "reason": relief["reason"].astype(str).to_numpy(), "row": relief.index.to_numpy()})

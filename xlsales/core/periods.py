@@ -5,6 +5,7 @@ Labels are "2026-06" for a month and "2026-Q2" for a quarter.
 """
 from __future__ import annotations
 
+import calendar
 import re
 
 import numpy as np
@@ -42,7 +43,7 @@ def labels(numbers, freq: str) -> np.ndarray:
     return np.asarray(text, dtype=object)[np.searchsorted(uniq, numbers)]
 
 
-_MONTH = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*(?:[-/.]\s*\d{1,2}\s*日?)?\s*(?:00:00:00)?\s*$")
+_MONTH = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*(?:[-/.]\s*(\d{1,2})\s*日?)?\s*(?:00:00:00)?\s*$")
 _QUARTER = re.compile(r"^\s*(\d{4})\s*[-/ ]?\s*(?:Q|q|第)\s*([1-4])\s*(?:季度?)?\s*$")
 
 
@@ -56,6 +57,9 @@ def parse(text, freq: str, name: str = "period") -> int:
             raise InputError(f"{name}: {text!r} is a quarter but the plan pays by month; give a month like 2026-06")
         return int(quarter.group(1)) * 4 + int(quarter.group(2)) - 1
     month = _MONTH.match(text)
+    if month and 1 <= int(month.group(2)) <= 12 and month.group(3) is not None and not \
+            1 <= int(month.group(3)) <= calendar.monthrange(int(month.group(1)), int(month.group(2)))[1]:
+        raise InputError(f"{name}: {text!r} is not a date (that month has no day {int(month.group(3))})")
     if month and 1 <= int(month.group(2)) <= 12:
         number = int(month.group(1)) * 12 + int(month.group(2)) - 1
         return number if freq == "month" else number // 3

@@ -44,7 +44,6 @@ from importlib import resources
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from xlsales.errors import InputFileError
 from xlsales.io.loading import (
@@ -120,12 +119,8 @@ def _filter(value, where: str, problems: list[str]) -> dict[str, tuple[str, ...]
 def _parse(path: Path, source: str) -> Mapping:
     from xlsales.io.schemas import SCHEMAS
 
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise InputFileError([f"{path.name}: file not found ({path})"]) from None
-    except (yaml.YAMLError, UnicodeDecodeError, OSError) as error:
-        raise InputFileError([f"{path.name}: cannot read it as YAML: {error}"]) from None
+    from xlsales.io.yamlfile import load_yaml
+    data = load_yaml(path, "CRM mapping")     # plain YAML: duplicate keys, aliases and tags refused
     problems: list[str] = []
     if not isinstance(data, dict) or not any(k in data for k in KINDS):
         raise InputFileError([f"{path.name}: expected a mapping with an 'opportunities' and/or 'orders' section"])

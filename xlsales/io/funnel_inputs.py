@@ -31,15 +31,14 @@ def read_stage_events(path, stages: pd.DataFrame, problems: list | None = None) 
     it: stage names and statuses in English or Chinese, each problem named by row and column."""
     from xlsales.core.stages import stage_lookup, status_lookup
     from xlsales.io.loading import Problems, report
-    from xlsales.io.opportunities import flag_rows
+    from xlsales.io.opportunities import flag_rows, unknown_stages
 
     found = Problems()
     events = load_table(path, STAGE_EVENTS, found)
     if not found:
         stage_no = events["stage"].astype(str).str.strip().str.lower().map(stage_lookup(stages))
         status = events["status"].astype(str).str.strip().str.lower().map(status_lookup())
-        flag_rows(found, events, "stage", stage_no.isna(), lambda v: f"'{v}' is not a stage of the stage table "
-              f"({', '.join(stages['stage'])})")
+        unknown_stages(found, events, stages, stage_no.isna())
         flag_rows(found, events, "status", status.isna(), lambda v: f"'{v}' is not a status (use open, won or lost)")
         if not found and not found.hidden:
             events = events.assign(stage_no=stage_no.astype("int64"), status=status)
@@ -56,9 +55,10 @@ def latest_date(deals: pd.DataFrame) -> pd.Timestamp | None:
 
 
 def read_funnel_inputs(opps_path, reps_path, stages_path=None, targets_book=None, target_file=None,
-                       lang="en", mapping=None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+                       lang="en", mapping=None, as_of=None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
     """Load and check every input, reporting all problems at once (InputFileError). ``mapping``: a CRM
-    preset or mapping file (``crm_mapping.load_mapping``) the opportunities file is read through."""
+    preset or mapping file (``crm_mapping.load_mapping``) the opportunities file is read through;
+    ``as_of``: the day the opportunities file is seen from (None: not checked, e.g. a stage history)."""
     from xlsales.io.opportunities import check_opportunities, load_stages, with_rep_details
     from xlsales.io.schemas import load_opportunities, load_reps
 
@@ -71,7 +71,7 @@ def read_funnel_inputs(opps_path, reps_path, stages_path=None, targets_book=None
         stages = None
     opps = load_opportunities(opps_path, problems, mapping)
     if stages is not None and not problems:
-        opps = check_opportunities(opps, stages, reps, problems)
+        opps = check_opportunities(opps, stages, reps, problems, as_of)
     targets = _targets(targets_book, target_file, problems)
     if problems:
         raise InputFileError(problems)
@@ -133,7 +133,7 @@ def read_pipeline_views(opps_path, reps_path, stages_path=None, targets_book=Non
     if isinstance(compare, Path) and events_path is not None:
         raise InputFileError(["--compare: with --stage-events give the earlier date (YYYY-MM-DD), not a file"])
     deals, stages, targets = read_funnel_inputs(opps_path, reps_path, stages_path, targets_book, target_file, lang,
-                                                mapping)
+                                                mapping, as_of=as_of if events_path is None else None)
     earlier = earlier_as_of = events = None
     if events_path is not None:
         events = read_stage_events(events_path, stages, problems)
@@ -152,7 +152,7 @@ def read_pipeline_views(opps_path, reps_path, stages_path=None, targets_book=Non
         reps = load_reps(reps_path)
         earlier = load_opportunities(compare, problems, mapping)
         if not problems:
-            earlier = check_opportunities(earlier, stages, reps, problems)
+            earlier = check_opportunities(earlier, stages, reps, problems, compare_as_of)
         raise_if_any(problems)
         earlier = with_rep_details(earlier, reps)
         earlier_as_of = pd.Timestamp(compare_as_of).normalize() if compare_as_of is not None else latest_date(earlier)

@@ -110,8 +110,22 @@ def read_ledger(path, anchor: str | None = None) -> pd.DataFrame:
         return pd.DataFrame(columns=LEDGER_COLUMNS)
     try:
         text = pd.read_csv(path, dtype=object, keep_default_na=False, encoding="utf-8")
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
-        raise InputFileError([f"{name}: not a commission ledger ({str(error).splitlines()[0]})"]) from None
+    except pd.errors.EmptyDataError:
+        raise InputFileError([f"{name}: the file is empty, not a commission ledger (a ledger starts with the "
+                              f"header {','.join(LEDGER_COLUMNS)}); restore it from a backup ({path})"]) from None
+    except UnicodeDecodeError:
+        data = path.read_bytes()
+        try:
+            data.decode("utf-8")
+            start = 0
+        except UnicodeDecodeError as error:
+            start = error.start
+        line = data[:start].count(b"\n") + 1
+        raise InputFileError([f"{name}, line {line}: not UTF-8 text, so not a commission ledger xlsales wrote; "
+                              f"restore it from a backup ({path})"]) from None
+    except pd.errors.ParserError as error:
+        raise InputFileError([f"{name}: not a commission ledger (the rows do not parse as CSV: "
+                              f"{str(error).splitlines()[0]})"]) from None
     if list(text.columns) != COLUMNS:
         raise InputFileError([f"{name}, row 1: the header must be {','.join(COLUMNS)}; the ledger was edited by "
                               "hand"])

@@ -50,9 +50,11 @@ def load_stages(path=None, lang: str = "en") -> pd.DataFrame:
     frame = frame.assign(order=np.arange(1, len(frame) + 1),
                          aliases=[_aliases(a) for a in frame["aliases"]])
     try:
-        return complete_stages(frame.reset_index(drop=True))
+        stages = complete_stages(frame.reset_index(drop=True))
     except InputError as error:
         raise InputFileError([f"{path.name}: {error}"]) from None
+    stages.attrs["source"] = path.name      # a problem of the table is reported against its file
+    return stages
 
 
 def _stages_from_yaml(path: Path) -> pd.DataFrame:
@@ -113,17 +115,16 @@ def read_opportunities(path, stages: pd.DataFrame, reps: pd.DataFrame | None = N
 
 
 def check_opportunities(opps: pd.DataFrame, stages: pd.DataFrame, reps: pd.DataFrame | None = None,
-                        problems: list | None = None) -> pd.DataFrame:
+                        problems: list | None = None, as_of=None) -> pd.DataFrame:
     """Business checks on a loaded opportunities frame; returns it with stage names and statuses
-    normalised. Problems raise InputFileError, or go to ``problems`` if given."""
+    normalised. ``as_of``: the day the snapshot is seen from (no stage can have been entered after it).
+    Problems raise InputFileError, or go to ``problems`` if given."""
     found = Problems()
     out = opps.copy()
     won_stage = len(stages)
     order = out["stage"].astype(str).str.strip().str.lower().map(stage_lookup(stages))
     status = out["status"].astype(str).str.strip().str.lower().map(status_lookup())
-    names = ", ".join(stages["stage"])
-    flag_rows(found, out, "stage", order.isna() & out["stage"].notna(),
-          lambda v: f"'{visible(v)}' is not a stage of the stage table ({names})")
+    unknown_stages(found, out, stages, order.isna() & out["stage"].notna())
     flag_rows(found, out, "status", status.isna() & out["status"].notna(),
           lambda v: f"'{visible(v)}' is not a status (use open, won or lost / 进行中, 赢单, 输单)")
     flag_rows(found, out, "status", status.eq("won") & order.notna() & order.ne(won_stage),
@@ -138,6 +139,16 @@ def check_opportunities(opps: pd.DataFrame, stages: pd.DataFrame, reps: pd.DataF
                                   f"before the deal was created")
     flag_rows(found, out, "stage_entered", out["stage_entered"] > out["closed_date"],
           lambda v: f"{_day(v)} is after the closed date")
+    if as_of is not None:
+        day = pd.Timestamp(as_of).normalize()
+        # A snapshot exported later may hold deals created after the as-of date (left out) and deals closed
+        # after it (open then); but an open deal known then that entered its stage after it was at an
+        # unknown stage on that day: counting it at today's stage would be silently wrong.
+        later = (out["created"] <= day) & status.eq("open") & (out["stage_entered"] > day)
+        flag_rows(found, out, "stage_entered", later,
+                  lambda v: f"{_day(v)} is after the as-of date {day:%Y-%m-%d}: the deal was open then, at a stage "
+                            "this file cannot tell (correct the date, or give the --as-of the file was exported "
+                            "on)")
     if reps is not None:
         known = set(reps["rep"].dropna())
         source = reps.attrs.get("source", "the reps file")
@@ -149,6 +160,33 @@ def check_opportunities(opps: pd.DataFrame, stages: pd.DataFrame, reps: pd.DataF
         out["closed_date"] = out["closed_date"].where(~(closed & out["closed_date"].isna()), out["stage_entered"])
     report(found, problems)
     return out
+
+
+# An unknown stage at this many deals or more is the stage table's problem (a stage missing from it, or
+# named otherwise), reported once against the stage table rather than at every deal.
+TABLE_BLAME = 3
+
+
+def unknown_stages(found: Problems, frame: pd.DataFrame, stages: pd.DataFrame, unknown: pd.Series) -> None:
+    """Stages of ``frame`` (opportunities, stage events) that the stage table lacks: a stage used by a few
+    rows at each row; one used by ``TABLE_BLAME`` rows or more once, against the stage table."""
+    names = ", ".join(stages["stage"])
+    unknown = unknown.fillna(False).astype(bool)
+    keys = frame["stage"].astype(str).str.strip().str.lower()
+    counts = keys[unknown].value_counts()
+    many = counts.index[counts >= TABLE_BLAME]
+    flag_rows(found, frame, "stage", unknown & ~keys.isin(many),
+              lambda v: f"'{visible(v)}' is not a stage of the stage table ({names})")
+    table = stages.attrs.get("source")
+    where = f"{table}" if table else "the default stage table"
+    source = frame.attrs.get("source", "the file")
+    for key in sorted(many, key=lambda k: keys.index[unknown & keys.eq(k)][0]):
+        rows = frame.index[(unknown & keys.eq(key)).to_numpy()]
+        shown = ", ".join(str(r) for r in rows[:5]) + (", …" if len(rows) > 5 else "")
+        hint = ("add it to the stage table, or as another stage's alias" if table else
+                "give your stage table with --stages FILE, or correct the stage names")
+        found.append(f"{where}: stage '{visible(frame.at[rows[0], 'stage'])}' is not in the stage table ({names}), "
+                     f"yet {len(rows):,} rows of {source} are at it (rows {shown}); {hint}")
 
 
 def flag_rows(found: Problems, frame: pd.DataFrame, column: str, bad: pd.Series, say) -> None:
