@@ -197,7 +197,7 @@ def test_a_full_disk_is_an_environment_failure_and_leaves_nothing(full_disk, sam
         "commission": ["commission", "--plan", plan, *inputs, "--quotas", quotas, "--period", "2026-02",
                        "--out", full_disk / "commission.xlsx", "--statements", full_disk / "statements"],
         "funnel": ["funnel", "--opportunities", sample / "opportunities.csv", "--reps", sample / "reps.csv",
-                   "--as-of", "2026-02-27", "--out", full_disk / "funnel.xlsx"],
+                   "--as-of", "2026-02-28", "--out", full_disk / "funnel.xlsx"],
         "build": ["build", _config(tmp_path, out=str(full_disk / "build"))],
     }[command]
     result = _run(*args)

@@ -45,6 +45,12 @@ def base(tmp_path_factory) -> Path:
         "company: Test Co\nas_of: 2026-02-27\ninputs:\n  orders: orders.csv\n  reps: reps.csv\n"
         "plan:\n  targets: {growth: 0.1}\noutputs:\n  dir: out\n  workbooks: [targets]\n  memos: [monthly]\n"
         "  formats: [md]\n", encoding="utf-8")
+    for args in (["targets", "--orders", str(folder / "orders.csv"), "--reps", str(folder / "reps.csv"), "--year",
+                  "2026", "--out", str(folder / "targets.xlsx")],
+                 ["funnel", "--opportunities", str(folder / "opportunities.csv"), "--reps", str(folder / "reps.csv"),
+                  "--as-of", "2026-02-28", "--out", str(folder / "funnel.xlsx")]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
     return folder
 
 
@@ -123,6 +129,15 @@ def patched_xlsx(file: str, patch: Callable[[bytes], bytes], part: str = "xl/wor
     return mutate
 
 
+def workbook_cell(file: str, sheet: str, ref: str, value) -> Callable[[Path], None]:
+    """Type ``value`` into one cell of a workbook xlsales wrote (as a user would in Excel)."""
+    def mutate(folder: Path) -> None:
+        book = openpyxl.load_workbook(folder / file)
+        book[sheet][ref] = value
+        book.save(folder / file)
+    return mutate
+
+
 def parquet(file: str, frame: pd.DataFrame) -> Callable[[Path], None]:
     def mutate(folder: Path) -> None:
         frame.to_parquet(folder / file, index=False)
@@ -140,11 +155,12 @@ TARGETS_2026 = [*TARGETS, "--year", "2026"]
 CHECK_ORDERS = ["check", "{orders}", "{reps}"]
 CHECK_REPS = ["check", "--kind", "reps", "{reps}"]
 CHECK_OPPS = ["check", "{opps}", "{reps}"]
-FUNNEL = ["funnel", "--opportunities", "{opps}", "--reps", "{reps}", "--as-of", "2026-02-27",
+FUNNEL = ["funnel", "--opportunities", "{opps}", "--reps", "{reps}", "--as-of", "2026-02-28",
           "--out", "{out}/funnel.xlsx"]
 FUNNEL_STAGES = [*FUNNEL, "--stages", "{stages}"]
 COMMISSION = ["commission", "--plan", "{plan}", "--orders", "{orders}", "--reps", "{reps}", "--period", "2026-02",
               "--out", "{out}/commission.xlsx", "--statements", "{out}/statements"]
+COMMISSION_T = [*COMMISSION, "--targets", "{folder}/targets.xlsx"]     # quotas from the targets workbook
 MEMO = ["memo", "--kind", "monthly", "--orders", "{orders}", "--reps", "{reps}", "--out", "{out}/memos",
         "--format", "md"]
 MEMO_TPL = [*MEMO, "--templates", "{tpl}"]
@@ -374,6 +390,88 @@ def _cases():
                "Invalid value for '--statements'")
     yield Case("commission-statements-inside-file", [*COMMISSION[:-1], "{folder}/reps.csv/statements"], nothing,
                "--statements: ")
+
+    # ---- the as-of date, the stage table, true counts
+    yield Case("funnel-stage-entered-after-as-of", FUNNEL,       # row 529: the sample's first open deal
+               cell("opportunities.csv", 529, "stage_entered", "2026-06-01"),
+               "opportunities.csv, row 529, column stage_entered: 2026-06-01 is after the as-of date 2026-02-28: "
+               "the deal was open then")
+    yield Case("funnel-earlier-snapshot-after-its-as-of",
+               [*FUNNEL, "--compare", "{folder}/earlier.csv", "--compare-as-of", "2026-01-31"],
+               lambda folder: shutil.copy(folder / "opportunities.csv", folder / "earlier.csv"),
+               "is after the as-of date 2026-01-31")
+    yield Case("stages-file-lacks-a-stage", FUNNEL_STAGES,
+               edit("stages.yaml", "  - {stage: proposal, probability: 0.5, stale_days: 30}\n", ""),
+               "stages.yaml: stage 'proposal' is not in the stage table (lead, needs analysis, negotiation, won), "
+               "yet ")
+    yield Case("default-stages-lack-a-stage", FUNNEL,
+               both(*(cell("opportunities.csv", r, "stage", "qualified") for r in (3, 4, 5, 6))),
+               "the default stage table: stage 'qualified' is not in the stage table")
+    yield Case("orders-100000-bad-cells", CHECK_ORDERS,
+               text("orders.csv", ORDERS_HEADER + "2026-01-05,沈轩健,x\n" * 100_000),
+               "orders.csv, row 51, column amount: 'x' is not a number\n... and 99950 more")
+    yield Case("orders-100000-bad-cells-in-two-columns", CHECK_ORDERS,
+               text("orders.csv", ORDERS_HEADER + "2026-13-05,沈轩健,x\n" * 100_000), "... and 199950 more")
+
+    # ---- new inputs of the plan year and the CRM presets: quota relief, ledger, CRM mappings
+    for name, row, words in (
+            ("relief-outside-plan-year", "沈轩健,2099-02,revenue,100,moved territory",
+             "relief.csv, row 2, column period: 2099-02 is not in the plan year 2026"),
+            ("relief-feb-30", "沈轩健,2026-02-30,revenue,100,moved territory",
+             "relief.csv, row 2, column period: '2026-02-30' is not a date"),
+            ("relief-nan", "沈轩健,2026-02,revenue,nan,moved territory", "relief.csv, row 2, column amount"),
+            ("relief-huge", "沈轩健,2026-02,revenue,1e20,moved territory", "relief.csv, row 2, column amount"),
+            ("relief-no-reason", "沈轩健,2026-02,revenue,100,", "relief.csv, row 2, column reason: blank")):
+        yield Case(f"commission-{name}", [*COMMISSION_T, "--relief", "{folder}/relief.csv"],
+                   text("relief.csv", "rep,period,measure,amount,reason\n" + row + "\n"), words)
+    yield Case("commission-period-feb-30", [a if a != "2026-02" else "2026-02-30" for a in COMMISSION], nothing,
+               "'2026-02-30' is not a date")
+    yield Case("commission-ledger-empty", [*COMMISSION_T, "--ledger", "{folder}/ledger.csv"], text("ledger.csv", ""),
+               "ledger.csv: the file is empty, not a commission ledger")
+    yield Case("commission-ledger-not-utf8", [*COMMISSION_T, "--ledger", "{folder}/ledger.csv"],
+               text("ledger.csv", b"period,rep\n\xff\xfe"), "ledger.csv, line 2: not UTF-8 text")
+    for name, body, words in (
+            ("duplicate-key", "opportunities:\n  columns:\n    id: ID\n    id: Deal\n", "the key 'id' appears twice"),
+            ("alias", "name: &n X\nopportunities:\n  columns: {id: *n}\n", "an anchor (&n) is not allowed"),
+            ("tag", "opportunities:\n  columns:\n    id: !!python/name:os.system\n", "is not allowed; write plain"),
+            ("not-utf8", b"name: \xff\n", "mapping.yaml, line 1: not UTF-8 text"),
+            ("unknown-column", "opportunities:\n  columns:\n    nosuch: X\n", "'nosuch' is not a column")):
+        yield Case(f"mapping-{name}", [*FUNNEL, "--mapping", "{folder}/mapping.yaml"], text("mapping.yaml", body), words)
+
+    # ---- typed in a workbook: a refresh or re-run names the sheet and cell, never Python's exception text
+    TARGETS_REFRESH = ["targets", "--refresh", "{folder}/targets.xlsx"]
+    for name, sheet, ref, value, words in (
+            ("growth-text", "Assumptions", "E19", "abc", "sheet Assumptions, cell E19 (Growth): 'abc' is not a number"),
+            ("growth-blank", "Assumptions", "E19", None, "cell E19 (Growth): is blank; a number is needed"),
+            ("growth-minus-5", "Assumptions", "E19", -5, "cell E19 (Growth): -5 is outside -0.9 to 10"),
+            ("window-text", "Assumptions", "D19", "abc", "cell D19 (Window (years)): 'abc' is not a number"),
+            ("window-half", "Assumptions", "D19", 1.5, "cell D19 (Window (years)): 1.5 is not a whole number"),
+            ("round-to-0", "Assumptions", "F19", 0, "cell F19 (Round to): 0 is outside 0.01 to"),
+            ("method", "Assumptions", "C19", "magic", "cell C19 (Method): expected one of avg, wma, linear"),
+            ("company-target-huge", "Assumptions", "G19", 1e20,
+             "cell G19 (Company target (by hand)): 100,000,000,000,000,000,000 is outside 0 to 1,000,000,000,000"),
+            ("year-text", "Assumptions", "B3", "abc", "sheet Assumptions, cell B3 (Plan year): 'abc' is not a number"),
+            ("year-1990", "Assumptions", "B3", 1990, "cell B3 (Plan year): 1990 is outside 2000 to 2100"),
+            ("as-of-text", "Assumptions", "B4", "soon", "cell B4 (As of"),
+            ("basis", "Assumptions", "B5", "vibes", "cell B5 (Split basis"),
+            ("blend-text", "Assumptions", "B6", "abc", "cell B6 (Blend: weight of history): 'abc' is not a number"),
+            ("buffer-text", "Assumptions", "B9", "abc", "cell B9 (Over-assignment buffer): 'abc' is not a number"),
+            ("ramp", "Assumptions", "B10", "x, 0.5", "cell B10 (New-hire ramp"),
+            ("footing", "Assumptions", "B13", "weird", "cell B13 (Part year of history"),
+            ("history-end", "Assumptions", "B14", "soon", "cell B14 (Last whole month of history used): 'soon' is not"),
+            ("hire-date", "Reps", "E2", "soon", "sheet Reps, cell E2 (Hire date): 'soon' is not a date"),
+            ("potential-text", "Reps", "F2", "lots", "sheet Reps, cell F2 (Potential): 'lots' is not a number"),
+            ("history-month", "Sales history", "C2", "soon", "sheet Sales history, cell C2 (Month): 'soon' is not"),
+            ("history-actual", "Sales history", "D2", "lots", "sheet Sales history, cell D2 (Actual): 'lots' is not")):
+        yield Case(f"targets-refresh-{name}", TARGETS_REFRESH, workbook_cell("targets.xlsx", sheet, ref, value), words)
+    FUNNEL_RERUN = [*FUNNEL[:-1], "{folder}/funnel.xlsx"]
+    for name, ref, value, words in (
+            ("probability-text", "C5", "high", "funnel.xlsx, sheet Stages, cell C5 (Win probability): 'high' is not"),
+            ("probability-500", "C5", 5, "cell C5 (Win probability): 5 is outside 0 to 1"),
+            ("probability-order", "C5", 0.6, "funnel.xlsx, sheet Stages: stage 'proposal' has a lower probability "
+                                              "than 'needs analysis' before it, with the values typed there"),
+            ("stale-negative", "D4", -3, "cell D4 (Days before stale): -3 is outside 0 to")):
+        yield Case(f"funnel-stages-{name}", FUNNEL_RERUN, workbook_cell("funnel.xlsx", "Stages", ref, value), words)
 
     # ---- commission plans
     for name, old, new, words in (

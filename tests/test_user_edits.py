@@ -103,3 +103,60 @@ def sample_files(tmp_path_factory):
     result = CliRunner().invoke(main, ["sample-data", "--out", str(folder), "--reps", "8", "--months", "26"])
     assert result.exit_code == 0, result.output
     return folder / "orders.csv", folder / "reps.csv"
+
+
+def _stages(path) -> dict[str, list]:
+    ws, top, col, bottom = _grid(openpyxl.load_workbook(path), "Stages")
+    return {ws.cell(r, col["Stage"]).value: [ws.cell(r, col[h]).value for h in ("Win probability", "Days before stale")]
+            for r in range(top + 1, bottom + 1)}
+
+
+def _weighted(path) -> float:
+    """The Deals sheet's weighted amounts as written (Python's cached results of the formulas)."""
+    ws, top, col, bottom = _grid(openpyxl.load_workbook(path, data_only=True), "Deals")
+    return sum(ws.cell(r, col["Weighted"]).value or 0 for r in range(top + 1, bottom + 1))
+
+
+def test_funnel_rerun_and_refresh_keep_what_was_typed_on_the_stages_sheet(tmp_path, sample_files):
+    """The Stages sheet says "edit probabilities, stale limits and norms here": a re-run of `xlsales funnel`
+    onto the workbook (and the ribbon's refresh) keeps those values, uses them and says so; values not typed
+    there follow the stage file."""
+    from xlsales.workbooks.funnel import refresh_funnel_workbook
+
+    orders, reps = sample_files
+    opps = orders.parent / "opportunities.csv"
+    stages = tmp_path / "stages.yaml"
+    stages.write_text("stages:\n  - {stage: lead, probability: 0.1, stale_days: 30}\n"
+                      "  - {stage: needs analysis, probability: 0.25, stale_days: 45}\n"
+                      "  - {stage: proposal, probability: 0.5, stale_days: 45}\n"
+                      "  - {stage: negotiation, probability: 0.75, stale_days: 30}\n"
+                      "  - {stage: won, probability: 1}\n", encoding="utf-8")
+    book = tmp_path / "funnel.xlsx"
+    args = ["funnel", "--opportunities", str(opps), "--reps", str(reps), "--stages", str(stages),
+            "--as-of", "2026-02-28", "--out", str(book)]
+    runner = CliRunner()
+    assert runner.invoke(main, args).exit_code == 0
+    wb = openpyxl.load_workbook(book)
+    ws, top, col, bottom = _grid(wb, "Stages")
+    row = next(r for r in range(top + 1, bottom + 1) if ws.cell(r, col["Stage"]).value == "needs analysis")
+    ws.cell(row, col["Win probability"]).value = 0.3          # typed by the user
+    ws.cell(top + 1, col["Days before stale"]).value = 60     # lead
+    wb.save(book)
+    stages.write_text(stages.read_text(encoding="utf-8").replace("proposal, probability: 0.5",
+                                                                 "proposal, probability: 0.55"), encoding="utf-8")
+    deals = pd.read_csv(opps, encoding="utf-8-sig")
+    open_deals = deals[deals["status"] == "open"]
+
+    for attempt in range(2):                    # kept on the next re-run too, not only the first
+        result = runner.invoke(main, args)
+        assert result.exit_code == 0, result.output
+        cell = f"C{row}"
+        assert (f"xlsales: note: funnel.xlsx, sheet Stages, cell {cell} (Win probability): kept 0.3 typed for "
+                "'needs analysis' (the stage table says 0.25)") in result.stderr
+        assert _stages(book) == {"lead": [0.1, 60], "needs analysis": [0.3, 45], "proposal": [0.55, 45],
+                                 "negotiation": [0.75, 30], "won": [1, None]}
+        p = open_deals["stage"].map({"lead": 0.1, "needs analysis": 0.3, "proposal": 0.55, "negotiation": 0.75})
+        assert _weighted(book) == pytest.approx(float((open_deals["amount"] * p).sum()), abs=0.01)
+
+    refresh_funnel_workbook(book)               # the ribbon's refresh
+    assert _stages(book)["needs analysis"] == [0.3, 45] and _stages(book)["lead"] == [0.1, 60]

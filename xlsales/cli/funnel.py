@@ -52,7 +52,8 @@ def funnel(opps_path, reps_path, stages_path, targets_book, target_file, as_of, 
     from xlsales.io.schemas import load_orders
     from xlsales.workbooks.funnel_sheets import existing_customer_settings, existing_risk_rules
     from xlsales.workbooks.binding import WorkbookError
-    from xlsales.workbooks.funnel import write_funnel_workbook
+    from xlsales.workbooks.funnel import keep_stage_edits, write_funnel_workbook
+    from xlsales.workbooks.typed import report_notes
 
     if targets_book and target_file:
         fail(InputError("give either --targets or --target-file, not both"))
@@ -63,6 +64,7 @@ def funnel(opps_path, reps_path, stages_path, targets_book, target_file, as_of, 
         deals, stages, targets, earlier, earlier_as_of, events = read_pipeline_views(
             opps_path, reps_path, stages_path, targets_book, target_file, lang, as_of=as_of, compare=compare,
             compare_as_of=compare_as_of, events_path=events_path, mapping=mapping)
+        stages, notes = keep_stage_edits(out_path, stages)     # what the user typed on the Stages sheet
         steps.update()
         result = analyse_funnel(deals, stages, as_of, targets, period)
         if earlier is not None:
@@ -82,6 +84,7 @@ def funnel(opps_path, reps_path, stages_path, targets_book, target_file, as_of, 
         steps.close()
         fail(InputError(f"{Path(out_path).name}: {error}"))
     steps.close()
+    report_notes(notes)
     click.echo(f"wrote {path}")
     click.echo(text_table(("指标", "数值") if lang == "zh" else ("Figure", "Value"), headline_rows(result.summary, lang)))
     if result.changes is not None:

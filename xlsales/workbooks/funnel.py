@@ -25,6 +25,7 @@ from xlsales.core.stages import STATUS_LABELS
 from xlsales.glossary import term
 from xlsales.workbook_templates import template_path
 from xlsales.core.deal_risk import assess_risk
+from xlsales.workbooks.typed import report_notes
 from xlsales.workbooks.funnel_sheets import (
     read_risk_rules, write_calls, write_changes, write_customers, write_risk,
 )
@@ -536,6 +537,7 @@ def write_funnel_workbook(result: FunnelResult, path, lang: str = "en", template
     _add_chart(wb, lang, rows["StageFunnel"])
     if sources is not None:
         _record_sources(wb, sources, path)
+        _record_stages(wb, result.stages)
     return save_atomic(wb, path)
 
 
@@ -558,6 +560,116 @@ def _record_sources(wb, sources: dict, path) -> None:
         define_name(wb, name, SOURCES_SHEET, f"$B${row}")
 
 
+STAGE_RECORD_COLUMN = 5     # on the sources sheet, columns E:H: the stage table as last written
+STAGE_EDITS = (("probability", 0.0, 1.0), ("stale_days", 0.0, 36500.0), ("norm", 0.0, 1.0))
+
+
+def _record_stages(wb, stages: pd.DataFrame) -> None:
+    """The stage table as written, so that a re-run tells a value typed on the Stages sheet (kept) from
+    one that only follows a changed stage file."""
+    ws = wb[SOURCES_SHEET] if SOURCES_SHEET in wb.sheetnames else wb.create_sheet(SOURCES_SHEET)
+    ws.sheet_state = "hidden"
+    first = STAGE_RECORD_COLUMN
+    for r in range(1, ws.max_row + 1):
+        for c in range(first, first + 2 + len(STAGE_EDITS)):
+            ws.cell(r, c).value = None
+    kept = stages.attrs.get("kept_edits", {})
+    for c, key in enumerate(("stage", *(k for k, _, _ in STAGE_EDITS), "kept"), start=first):
+        ws.cell(1, c).value = key
+    for r, row in enumerate(stages.itertuples(index=False), start=2):
+        ws.cell(r, first).value = str(row.stage)
+        for c, (key, _, _) in enumerate(STAGE_EDITS, start=first + 1):
+            value = getattr(row, key)
+            ws.cell(r, c).value = None if pd.isna(value) else float(value)
+        ws.cell(r, first + 1 + len(STAGE_EDITS)).value = ",".join(sorted(kept.get(str(row.stage).lower(), ()))) or None
+
+
+def _recorded_stages(wb) -> dict[str, dict[str, float]] | None:
+    if SOURCES_SHEET not in wb.sheetnames:
+        return None
+    ws, first = wb[SOURCES_SHEET], STAGE_RECORD_COLUMN
+    if ws.cell(1, first).value != "stage":
+        return None
+    out = {}
+    for r in range(2, ws.max_row + 1):
+        name = ws.cell(r, first).value
+        if name is not None:
+            kept = str(ws.cell(r, first + 1 + len(STAGE_EDITS)).value or "").split(",")
+            out[str(name).strip().lower()] = {key: (ws.cell(r, c).value, key in kept)
+                                              for c, (key, _, _) in enumerate(STAGE_EDITS, start=first + 1)}
+    return out
+
+
+def _same(a, b) -> bool:
+    a_missing, b_missing = a is None or pd.isna(a), b is None or pd.isna(b)
+    return (a_missing and b_missing) or (not a_missing and not b_missing and abs(float(a) - float(b)) < 1e-9)
+
+
+def keep_stage_edits(path, stages: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The stage table with the values a user typed on the Stages sheet of the funnel workbook at ``path``
+    (a re-run or refresh keeps them: the sheet says "edit probabilities, stale limits and norms here"), and
+    a note for each. A value differs from what was last written there: it is the user's. A typed value that
+    cannot be used (text, outside 0–100 %) is an InputFileError naming its cell; nothing is written."""
+    from xlsales.core.stages import complete_stages
+    from xlsales.errors import InputError, InputFileError
+    from xlsales.workbooks.typed import TypedCells
+
+    path = Path(path)
+    if not path.is_file():
+        return stages, []
+    try:
+        wb = open_workbook(path)
+        find_table(wb, "Stages")
+    except Exception:  # noqa: BLE001 - not a funnel workbook: the write says so
+        return stages, []
+    cells = TypedCells(wb, path)
+    record = _recorded_stages(wb)
+    names = [c.value for c in cells.column("Stages", STAGES, "stage")[0]]
+    position = {str(n).strip().lower(): i for i, n in enumerate(stages["stage"])}
+    out = stages.copy()
+    p = out["probability"].to_numpy(dtype=float)
+    implied = np.append(np.divide(p[:-1], p[1:], out=np.full(len(p) - 1, np.nan), where=p[1:] > 0), np.nan)
+    derived = [_same(n, i) for n, i in zip(out["norm"], implied)]   # norms the table did not state
+    notes, edited_norm, kept = [], set(), {}
+    for key, low, high in STAGE_EDITS:
+        column, header = cells.column("Stages", STAGES, key)
+        for name, cell in zip(names, column):
+            i = position.get(str(name).strip().lower()) if name is not None else None
+            if i is None or (key == "norm" and i == len(out) - 1):
+                continue
+            if cell.value is None:       # a blank never erases: the stage table's value stands
+                continue
+            typed = cells.number(cell, low, high, header, blank=float("nan"),
+                                 unit=" (a fraction: 0.5 is 50 %)" if key != "stale_days" else " days")
+            # the user's: a value other than the one last written, or one kept as the user's last time
+            written, was_kept = ((record or {}).get(str(name).strip().lower(), {}).get(key, (None, False))
+                                 if record is not None else (out.at[i, key], False))
+            if pd.isna(typed) or (_same(typed, written) and not was_kept) or _same(typed, out.at[i, key]):
+                continue
+            kept.setdefault(str(out.at[i, "stage"]).lower(), set()).add(key)
+            notes.append(f"{cells.where(cell, header)}: kept {typed:g} typed for '{out.at[i, 'stage']}' "
+                         f"(the stage table says {_shown_value(out.at[i, key])})")
+            out.at[i, key] = typed
+            if key == "norm":
+                edited_norm.add(i)
+    cells.raise_if_any()
+    if not notes:
+        return stages, []
+    out["norm"] = [v if (i in edited_norm or not derived[i]) else np.nan for i, v in enumerate(out["norm"])]
+    try:
+        completed = complete_stages(out)
+    except InputError as error:
+        raise InputFileError([f"{path.name}, sheet {cells.column('Stages', STAGES, 'stage')[0][0].parent.title}: "
+                              f"{str(error).removeprefix('stages: ')}, with the values typed there"]) from None
+    completed.attrs.update(stages.attrs)
+    completed.attrs["kept_edits"] = kept
+    return completed, notes
+
+
+def _shown_value(value) -> str:
+    return "nothing (blank)" if value is None or pd.isna(value) else f"{float(value):g}"
+
+
 def refresh_funnel_workbook(path) -> Path:
     """Recompute a funnel workbook from the input files it records, as of its As-of date (the
     ribbon's Refresh funnel)."""
@@ -575,7 +687,9 @@ def refresh_funnel_workbook(path) -> Path:
     lang = "zh" if SHEETS["summary"][1] in wb.sheetnames else "en"
     as_of = pd.Timestamp(name_cell(wb, "AsOf").value).normalize()
     deals, stages, targets = read_funnel_inputs(sources["opportunities"], sources["reps"], sources["stages"],
-                                                sources["targets"], sources["target_file"], lang)
+                                                sources["targets"], sources["target_file"], lang, as_of=as_of)
+    stages, notes = keep_stage_edits(path, stages)
+    report_notes(notes)
     result = analyse_funnel(deals, stages, as_of, targets, sources["period"] or "year")
     assess_risk(result, None, read_risk_rules(wb))
     return write_funnel_workbook(result, path, lang, sources=sources)

@@ -27,6 +27,7 @@ from xlsales.workbooks.binding import (
     FORMULA, INPUT, Field, Formula, create_table, define_name, find_table, name_cell, open_workbook, read_table,
     save_atomic, set_cell, table_ranges, write_name, write_table,
 )
+from xlsales.workbooks.typed import report_notes
 
 MONEY, SHARE, DATE, COUNT = "#,##0", "0.0%", "yyyy-mm-dd", "#,##0"
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -520,57 +521,95 @@ def read_monthly_targets(path) -> pd.DataFrame:
 
 
 def read_plan_inputs(path) -> tuple[pd.DataFrame, pd.DataFrame, PlanSettings, pd.DataFrame, object]:
-    """Everything a refresh needs, from the workbook alone: history, roster, settings, overrides, as-of."""
+    """Everything a refresh needs, from the workbook alone: history, roster, settings, overrides, as-of.
+    A typed value that cannot be used is an InputFileError naming its sheet and cell (all of them at once)."""
+    from xlsales.errors import InputError, InputFileError
+    from xlsales.io.loading import MAX_AMOUNT
+    from xlsales.io.settings import BLEND_WEIGHT, GROWTH, ROUND_TO, WINDOW, YEAR
+    from xlsales.workbooks.typed import TypedCells
+
     wb = open_workbook(path)
-    value = lambda name: name_cell(wb, name).value  # noqa: E731
+    cells = TypedCells(wb, path)
+    named = cells.named
+
+    def column(table, fields, frame, key, read):
+        found, header = cells.column(table, fields, key)
+        if len(frame):
+            frame[key] = [read(c, header) for c in found[:len(frame)]]
+
     roster = read_table(wb, "Reps", REPS)[[f.key for f in REPS]]
-    roster["hire_date"] = pd.to_datetime(roster["hire_date"])
-    roster["leave_date"] = pd.to_datetime(roster["leave_date"])
-    for column in ("successor", "grade"):
-        roster[column] = roster[column].map(lambda v: v.strip() if isinstance(v, str) and v.strip() else None)
-    roster["potential"] = pd.to_numeric(roster["potential"], errors="coerce")
+    column("Reps", REPS, roster, "hire_date", lambda c, h: cells.date(c, h))
+    column("Reps", REPS, roster, "leave_date", lambda c, h: cells.date(c, h))
+    column("Reps", REPS, roster, "potential", lambda c, h: cells.number(c, 0, MAX_AMOUNT, h, blank=float("nan")))
+    for key in ("hire_date", "leave_date"):
+        roster[key] = pd.to_datetime(roster[key])
+    roster["potential"] = pd.to_numeric(roster["potential"])
+    for key in ("successor", "grade"):
+        roster[key] = roster[key].map(lambda v: v.strip() if isinstance(v, str) and v.strip() else None)
     roster["active"] = roster["active"].map(lambda v: v not in (False, 0, "FALSE", "False", "否"))
     history = read_table(wb, "History", HISTORY)[[f.key for f in HISTORY]]
+    column("History", HISTORY, history, "month", lambda c, h: cells.date(c, h, blank_ok=False))
+    column("History", HISTORY, history, "actual", lambda c, h: cells.number(c, -MAX_AMOUNT, MAX_AMOUNT, h, blank=0.0))
     history["month"] = pd.to_datetime(history["month"])
-    history["actual"] = pd.to_numeric(history["actual"], errors="coerce").fillna(0.0)
+    history["actual"] = pd.to_numeric(history["actual"]).fillna(0.0)
     plans = read_table(wb, "MeasurePlans", MEASURE_PLANS)
+    where = {}        # what a setting is called in the core's messages → the cell it was typed in
+    column("MeasurePlans", MEASURE_PLANS, plans, "window", lambda c, h: cells.number(c, *WINDOW, h, integer=True))
+    column("MeasurePlans", MEASURE_PLANS, plans, "growth", lambda c, h: cells.number(c, *GROWTH, h,
+                                                                                         unit=" (0.15 is 15 %)"))
+    column("MeasurePlans", MEASURE_PLANS, plans, "round_to", lambda c, h: cells.number(c, *ROUND_TO, h))
+    for key in ("method", "window", "round_to"):
+        found, header = cells.column("MeasurePlans", MEASURE_PLANS, key)
+        for measure, cell in zip(plans["measure"], found):
+            where[f"{measure} {key}"] = cells.where(cell, header)
+    typed = []
+    found, header = cells.column("MeasurePlans", MEASURE_PLANS, "company_override")
+    for cell in found[:len(plans)]:     # text here is kept and reported as a note (typed_inputs)
+        value = cell.value
+        numeric = not isinstance(value, str) or pd.notna(pd.to_numeric(value, errors="coerce"))
+        typed.append(cells.number(cell, 0, MAX_AMOUNT, header) if value is not None and numeric else None)
     measures = tuple(MeasurePlan(
         measure=row.measure, growth=float(row.growth), method=str(row.method).strip().lower(),
-        window=int(row.window), round_to=float(row.round_to),
-        company_target=None if pd.isna(pd.to_numeric(row.company_override, errors="coerce"))
-        else float(row.company_override)) for row in plans.itertuples())
-    blend = tuple((n, float(value(k) or 0)) for n, k in (
+        window=int(row.window), round_to=float(row.round_to), company_target=target)
+        for row, target in zip(plans.itertuples(), typed)) if not cells.problems else ()
+    blend = tuple((n, cells.number(named(k), *BLEND_WEIGHT, blank=0.0)) for n, k in (
         ("history", "BlendHistory"), ("potential", "BlendPotential"), ("capacity", "BlendCapacity")))
-    settings = PlanSettings(
-        year=int(value("PlanYear")), measures=measures, basis=str(value("Basis")).strip().lower(),
-        blend=tuple(b for b in blend if b[1] > 0), buffer=float(value("Buffer") or 0),
-        ramp=tuple(float(x) for x in str(value("Ramp")).replace("，", ",").split(",") if x.strip()),
-        footing=str(value("Footing") or "ttm").strip().lower(),
-        history_end=pd.Timestamp(value("HistoryEnd")) if value("HistoryEnd") else None)
-    as_of = value("AsOfDate")
-    as_of = pd.Timestamp.today().normalize() if isinstance(as_of, str) and as_of.startswith("=") else as_of
+    year = cells.number(named("PlanYear"), *YEAR, integer=True)
+    buffer = cells.number(named("Buffer"), -0.5, 1.0, blank=0.0)
+    ramp = []
+    for part in str(named("Ramp").value or "").replace("，", ",").split(","):
+        number = pd.to_numeric(part.strip(), errors="coerce") if part.strip() else None
+        if part.strip() and (pd.isna(number) or not 0 <= number <= 1):
+            cells.problem(named("Ramp"), f"{part.strip()!r} is not a fraction between 0 and 1 "
+                                         "(write the ramp like 0.25, 0.5, 0.75, 1)")
+        elif part.strip():
+            ramp.append(float(number))
+    history_end = cells.date(named("HistoryEnd"))
+    as_of = named("AsOfDate").value
+    as_of = (pd.Timestamp.today().normalize() if isinstance(as_of, str) and as_of.startswith("=")
+             else cells.date(named("AsOfDate"), blank_ok=False))
+    for key, name in (("basis", "Basis"), ("blend", "BlendHistory"), ("footing", "Footing"), ("buffer", "Buffer"),
+                      ("ramp", "Ramp")):
+        where[key] = cells.where(named(name))
+    cells.raise_if_any()
+    try:
+        settings = PlanSettings(
+            year=year, measures=measures, basis=str(named("Basis").value).strip().lower(),
+            blend=tuple(b for b in blend if b[1] > 0), buffer=buffer, ramp=tuple(ramp),
+            footing=str(named("Footing").value or "ttm").strip().lower(), history_end=history_end)
+    except InputError as error:      # "basis: expected ..." → the cell the basis was typed in
+        setting, _, what = str(error).partition(": ")
+        raise InputFileError([f"{where.get(setting, cells.file + ', ' + setting)}: {what}"]) from None
     wb.close()
     return history, roster, settings, read_overrides(path), as_of
 
 
 def refresh_targets_workbook(path, who: str | None = None) -> Path:
     """Recompute a targets workbook from its own sheets, keeping overrides, and write it back."""
-    from xlsales.workbooks.binding import WorkbookError
-
-    try:
-        history, roster, settings, overrides, as_of = read_plan_inputs(path)
-    except (TypeError, ValueError, KeyError) as error:
-        raise WorkbookError(f"{Path(path).name}: cannot read the assumptions: {error}") from error
+    history, roster, settings, overrides, as_of = read_plan_inputs(path)
     plan = plan_targets(history, roster, settings, overrides)
     report_notes(typed_inputs(path)[1])
     return write_targets_workbook(plan, path, as_of, who=who)
-
-
-def report_notes(notes: list[str]) -> None:
-    """Typed cells a refresh keeps but cannot use, on stderr (the command line and the ribbon's log)."""
-    import sys
-    for note in notes:
-        print(f"xlsales: note: {note}", file=sys.stderr)
 
 
 def plan_from_orders(orders: pd.DataFrame, roster: pd.DataFrame, year: int | None = None,
