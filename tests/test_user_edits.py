@@ -160,3 +160,34 @@ def test_funnel_rerun_and_refresh_keep_what_was_typed_on_the_stages_sheet(tmp_pa
 
     refresh_funnel_workbook(book)               # the ribbon's refresh
     assert _stages(book)["needs analysis"] == [0.3, 45] and _stages(book)["lead"] == [0.1, 60]
+
+
+def test_a_rebuild_keeps_what_was_typed_on_the_funnel_workbooks_stages_sheet(tmp_path):
+    """`xlsales build` onto an earlier build refreshes its funnel workbook as a re-run of `xlsales funnel`
+    does: a probability typed on the Stages sheet is kept, said so, and used for every deal at that stage."""
+    import yaml
+
+    config = tmp_path / "build.yaml"
+    config.write_text(yaml.safe_dump({
+        "company": "Test Co", "language": "en", "as_of": "2026-06-30",
+        "inputs": {"sample": {"seed": 3, "reps": 8, "months": 24}},
+        "outputs": {"dir": "out", "workbooks": ["funnel"], "formats": ["md"]}}), encoding="utf-8")
+    runner = CliRunner()
+    first = runner.invoke(main, ["build", str(config)])
+    assert first.exit_code == 0, first.output
+    book = tmp_path / "out" / "workbooks" / "funnel.xlsx"
+    wb = openpyxl.load_workbook(book)
+    ws, top, col, bottom = _grid(wb, "Stages")
+    stage = ws.cell(top + 2, col["Stage"]).value
+    typed = round(float(ws.cell(top + 2, col["Win probability"]).value) + 0.07, 2)
+    ws.cell(top + 2, col["Win probability"]).value = typed
+    wb.save(book)
+
+    again = runner.invoke(main, ["build", str(config)])
+    assert again.exit_code == 0, again.output
+    assert f"kept {typed:g} typed for {stage!r}" in again.stderr
+    assert _stages(book)[stage][0] == typed
+    ws, top, col, bottom = _grid(openpyxl.load_workbook(book, data_only=True), "Deals")
+    rows = [(ws.cell(r, col["Amount"]).value, ws.cell(r, col["Weighted"]).value) for r in range(top + 1, bottom + 1)
+            if ws.cell(r, col["Stage"]).value == stage and ws.cell(r, col["Weighted"]).value]
+    assert rows and all(w == pytest.approx(a * typed, abs=0.01) for a, w in rows)

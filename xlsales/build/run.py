@@ -198,6 +198,14 @@ def prepare(config: BuildConfig) -> Shared:
     plan, as_of = plan_from_orders(data["orders"], data["reps"], t.year, as_of, None, t.key_product, **settings)
     monthly = data["targets"] if data.get("targets") is not None else plan.monthly
     funnel_memo = funnel_book = commission = None
+    # An earlier build's funnel workbook: what the user typed on it (stage probabilities, stale limits,
+    # norms, risk thresholds, customer settings) is kept, as a re-run of `xlsales funnel` keeps it.
+    existing_funnel = config.path(config.outputs.dir) / "workbooks" / "funnel.xlsx"
+    if data["deals"] is not None and "funnel" in config.outputs.workbooks:
+        from xlsales.workbooks.funnel import keep_stage_edits
+        from xlsales.workbooks.typed import report_notes
+        data["stages"], notes = keep_stage_edits(existing_funnel, data["stages"])
+        report_notes(notes)
     if data["deals"] is not None:
         # One funnel analysis over the plan year for the workbook, the memos and the console, so that
         # coverage, gap and deals needed are the same figures wherever they are shown.
@@ -213,10 +221,13 @@ def prepare(config: BuildConfig) -> Shared:
             funnel_memo.changes = compare_pipeline(earlier, data["deals"], data["stages"], earlier_as_of, as_of)
         if funnel_book is not None:
             from xlsales.core.deal_risk import assess_risk
-            assess_risk(funnel_book)
+            from xlsales.workbooks.funnel_sheets import existing_risk_rules
+            assess_risk(funnel_book, None, existing_risk_rules(existing_funnel))
         if "customer" in data["orders"] and data["orders"]["customer"].notna().any():
             from xlsales.core.customers import add_customers
-            add_customers(funnel_memo, data["orders"])
+            from xlsales.workbooks.funnel_sheets import existing_customer_settings
+            settings = existing_customer_settings(existing_funnel) if funnel_book is not None else {}
+            add_customers(funnel_memo, data["orders"], **settings)
             if funnel_book is not None:
                 for name in ("customers", "rep_customers", "customer_settings"):
                     setattr(funnel_book, name, getattr(funnel_memo, name))
