@@ -163,3 +163,40 @@ def test_refresh_of_a_closed_period_is_refused_and_of_an_open_one_adjusts(folder
     orders.to_csv(folder / "orders.csv", index=False)
     refresh_workbook(folder / "commission.xlsx")
     assert _rep_payouts(folder).loc["A", "prior_adjustments"] == 100.00
+
+
+def test_a_close_whose_workbook_cannot_be_written_leaves_the_period_open(folder, monkeypatch):
+    """Closing is all or nothing: the disk fills while the workbook is written, so the ledger is put back
+    as it was (January stays closed, February open) and a later --close pays February in full."""
+    import errno
+
+    import xlsales.workbooks.commission as commission_workbook
+
+    assert _run(folder, "--close", "2026-01").exit_code == 0
+    before = (folder / "commission-ledger.csv").read_bytes()
+    real = commission_workbook.write_commission_workbook
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(commission_workbook, "write_commission_workbook", full_disk)
+    failed = _run(folder, "--close", "2026-02")
+    assert failed.exit_code == 3, failed.output
+    assert (folder / "commission-ledger.csv").read_bytes() == before
+    assert not list(folder.glob(".ledger-*"))
+    monkeypatch.setattr(commission_workbook, "write_commission_workbook", real)
+    closed = _run(folder, "--close", "2026-02")
+    assert closed.exit_code == 0, closed.output
+    ledger = pd.read_csv(folder / "commission-ledger.csv", dtype=str, keep_default_na=False)
+    assert sorted(set(ledger["period"])) == ["2026-01", "2026-02"]
+
+
+def test_a_first_close_that_fails_leaves_no_ledger(folder, monkeypatch):
+    import xlsales.workbooks.commission as commission_workbook
+
+    def read_only(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(commission_workbook, "write_commission_workbook", read_only)
+    assert _run(folder, "--close", "2026-01").exit_code == 3
+    assert not (folder / "commission-ledger.csv").exists()

@@ -83,17 +83,23 @@ def commission(plan_path, orders, reps, targets_path, quotas_path, clawbacks_pat
         from xlsales.io.ledger import default_path
         from xlsales.workbooks.commission import read_anchor, settle
         ledger_path = ledger_path or default_path(orders)
-        result, anchor = settle(result, period, ledger_path, sources, read_anchor(out), close=bool(close))
-        written = []
-        if statements_dir:      # all statements and the workbook, or nothing
-            with Staging(output_folder(statements_dir, "--statements")) as stage:
-                write_statement_files(result, stage.dir, lang, label, progress=sys.stderr.isatty())
+        before = _ledger_bytes(ledger_path) if close else None
+        try:    # a period is closed only with its workbook (and statements) written: else the ledger is put back
+            result, anchor = settle(result, period, ledger_path, sources, read_anchor(out), close=bool(close))
+            written = []
+            if statements_dir:      # all statements and the workbook, or nothing
+                with Staging(output_folder(statements_dir, "--statements")) as stage:
+                    write_statement_files(result, stage.dir, lang, label, progress=sys.stderr.isatty())
+                    path = write_commission_workbook(result, out, lang, sources=sources,
+                                                     ledger=(Path(ledger_path).resolve(), anchor), whatif=whatif)
+                    written = stage.commit()
+            else:
                 path = write_commission_workbook(result, out, lang, sources=sources,
                                                  ledger=(Path(ledger_path).resolve(), anchor), whatif=whatif)
-                written = stage.commit()
-        else:
-            path = write_commission_workbook(result, out, lang, sources=sources,
-                                             ledger=(Path(ledger_path).resolve(), anchor), whatif=whatif)
+        except BaseException:
+            if close:
+                _put_back(ledger_path, before)
+            raise
     except (InputError, WorkbookError) as error:
         fail(InputError(str(error)))
     click.echo(f"wrote {path}")
@@ -203,3 +209,23 @@ def format_summary(frame, lang: str, top: int = 15) -> str:
     note = f"\n... {more} more reps in the workbook" if more > 0 and lang != "zh" else (
         f"\n……另有 {more} 人见工作簿" if more > 0 else "")
     return text_table(tuple(headers), rows + [total]) + note
+
+
+def _ledger_bytes(path) -> bytes | None:
+    path = Path(path)
+    return path.read_bytes() if path.is_file() else None
+
+
+def _put_back(path, before: bytes | None) -> None:
+    """The ledger as it was before a --close whose outputs could not all be written."""
+    import os
+    import tempfile
+
+    path = Path(path)
+    if before is None:
+        path.unlink(missing_ok=True)
+        return
+    fd, tmp = tempfile.mkstemp(prefix=".ledger-", suffix=".csv", dir=path.parent)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(before)
+    os.replace(tmp, path)
