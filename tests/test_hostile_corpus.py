@@ -470,7 +470,9 @@ def _cases():
             ("probability-500", "C5", 5, "cell C5 (Win probability): 5 is outside 0 to 1"),
             ("probability-order", "C5", 0.6, "funnel.xlsx, sheet Stages: stage 'proposal' has a lower probability "
                                               "than 'needs analysis' before it, with the values typed there"),
-            ("stale-negative", "D4", -3, "cell D4 (Days before stale): -3 is outside 0 to")):
+            ("stale-negative", "D4", -3, "cell D4 (Days before stale): -3 is outside 0 to"),
+            ("risk-rule-text", "I4", "many", "funnel.xlsx: sheet Stages, cell I4 (risk rule '"),
+            ("risk-rule-huge", "I4", 1e300, "funnel.xlsx: sheet Stages, cell I4 (risk rule '")):
         yield Case(f"funnel-stages-{name}", FUNNEL_RERUN, workbook_cell("funnel.xlsx", "Stages", ref, value), words)
 
     # ---- commission plans

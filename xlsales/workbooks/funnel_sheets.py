@@ -252,10 +252,12 @@ def read_risk_rules(wb) -> RiskRules:
     for key, name, _ in RULE_NAMES:
         if name not in wb.defined_names:
             return RiskRules()
-        value = name_cell(wb, name).value
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        cell = name_cell(wb, name)
+        value = cell.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1e9:
             label = note(f"rule.{key}", "en")
-            raise WorkbookError(f"Stages sheet, risk rule '{label}': {value!r} is not a number of 0 or more")
+            raise WorkbookError(f"sheet {cell.parent.title}, cell {cell.coordinate} (risk rule '{label}'): "
+                                f"{value!r} is not a number of 0 or more")
         values[key] = int(value) if key in ("max_pushes", "activity_days", "min_history") else float(value)
     return RiskRules(**values)
 
@@ -437,15 +439,17 @@ CUSTOMER_INPUTS = (("AbcA", "a_share", 0.8, SHARE), ("AbcB", "b_share", 0.95, SH
 
 def read_customer_settings(wb) -> dict:
     """A share, B share and dormant months typed on the Customers sheet (defaults where none yet)."""
-    out = {}
+    out, where = {}, {}
     for name, key, default, _ in CUSTOMER_INPUTS:
-        value = name_cell(wb, name).value if name in wb.defined_names else default
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise WorkbookError(f"Customers sheet, {note(key, 'en')}: {value!r} is not a number of 0 or more")
+        cell = name_cell(wb, name) if name in wb.defined_names else None
+        value = default if cell is None else cell.value
+        where[key] = "Customers sheet" if cell is None else f"sheet {cell.parent.title}, cell {cell.coordinate}"
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1e9:
+            raise WorkbookError(f"{where[key]} ({note(key, 'en')}): {value!r} is not a number of 0 or more")
         out[key] = value
     if not 0 < out["a_share"] <= out["b_share"] <= 1:
-        raise WorkbookError(f"Customers sheet: A share ({out['a_share']:g}) and B share ({out['b_share']:g}) must "
-                            "satisfy 0 < A ≤ B ≤ 1")
+        raise WorkbookError(f"{where['a_share']} and {where['b_share'].split(', ')[-1]}: A share ({out['a_share']:g}) "
+                            f"and B share ({out['b_share']:g}) must satisfy 0 < A ≤ B ≤ 1")
     out["dormant_months"] = int(out["dormant_months"])
     return out
 
