@@ -24,15 +24,25 @@ import pytest
 from click.testing import CliRunner
 
 from fake_excel import FakeBook
+from test_lite_scripts import commission_path  # noqa: F401  (a fixture: the commission workbook)
 from test_udfs import AGREEMENT, BAD, U
 from xlsales.cli import main
 from xlsales.excel import lite, setup
 
 RUNNER = textwrap.dedent("""
     import json, sys, types
+    import contextlib, io, socket, subprocess
     import numpy, pandas  # noqa: F401  (what Pyodide provides)
-    for name in ("subprocess", "multiprocessing", "socket", "_socket", "_posixsubprocess"):
-        sys.modules[name] = None
+    attempts = []   # Pyodide can import socket and subprocess but can neither connect nor start a process
+    def _refused(what):
+        def refuse(*args, **kwargs):
+            attempts.append(what)
+            raise OSError(f"{what}: not in Pyodide")
+        return refuse
+    socket.socket = _refused("socket")
+    socket.create_connection = _refused("socket.create_connection")
+    subprocess.Popen = _refused("subprocess.Popen")
+    sys.modules["multiprocessing"] = None
     registered = {}
     xw = types.ModuleType("xlwings")
     def _entry(f):
@@ -75,11 +85,12 @@ RUNNER = textwrap.dedent("""
         book = FakeBook(workbook, lite=True)
         for sheet in book.sheets:
             sheet.ws.protection.sheet = False   # as docs/excel.md asks before the first run
-        namespace[script_name](book)
+        shown = io.StringIO()
+        with contextlib.redirect_stdout(shown):
+            namespace[script_name](book)
         book.wb.save(out)
-        scripts.append(book.writes())
-    leaked = sorted(m for m in sys.modules if m.split(".")[0] in ("subprocess", "multiprocessing", "socket")
-                    and sys.modules[m] is not None)
+        scripts.append({"writes": book.writes(), "shown": shown.getvalue()})
+    leaked = attempts
     files = sorted({getattr(m, "__file__", None) or "" for n, m in sys.modules.items()
                     if n == "xlsales" or n.startswith("xlsales.")})
     lite_packages = sorted({n.split(".")[0] for n in sys.modules} & {"openpyxl", "lxml", "tqdm", "click", "jinja2",
@@ -120,11 +131,10 @@ def bundle(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def edited(tmp_path_factory):
-    """{script: edited workbook}: the demo workbooks with a user's edits (test_lite_scripts.py's)."""
-    from openpyxl import load_workbook  # noqa: F401  (the fake book is over openpyxl)
-
-    from test_lite_scripts import edit_targets
+def edited(commission_path, tmp_path_factory):
+    """{script: edited workbook}: the demo workbooks with a user's edits (test_lite_scripts.py's): an
+    override and a growth rate in the targets workbook, a tier rate in the commission workbook."""
+    from test_lite_scripts import edit_targets, edit_tier_rate
     from xlsales.sample import sample_company
     from xlsales.workbooks.targets import targets_report
 
@@ -134,7 +144,12 @@ def edited(tmp_path_factory):
     book = FakeBook(path)
     edit_targets(book)
     book.save()
-    return {"refresh_targets": path}
+    commission = folder / commission_path.name
+    commission.write_bytes(commission_path.read_bytes())
+    book = FakeBook(commission)
+    edit_tier_rate(book)
+    book.save()
+    return {"refresh_targets": path, "calculate_commissions": commission}
 
 
 @pytest.fixture(scope="module")
@@ -219,10 +234,11 @@ def test_every_function_gives_what_the_api_gives(lite_run):
 
 
 def test_the_bundle_needs_no_command_line_packages(lite_run):
-    assert set(lite_run["packages"]) <= {"openpyxl", "lxml"}        # no tqdm, click, jinja2, yaml, pyarrow
+    assert set(lite_run["packages"]) <= {"openpyxl", "lxml", "yaml", "pydantic"}   # no tqdm, click, jinja2, pyarrow
 
 
-@pytest.mark.parametrize("script, kind", [("refresh_targets", "targets")])
+@pytest.mark.parametrize("script, kind", [("refresh_targets", "targets"),
+                                          ("calculate_commissions", "commission_tables")])
 def test_each_script_leaves_what_the_desktop_button_leaves(lite_run, edited, script, kind, tmp_path):
     from openpyxl import load_workbook
 
@@ -235,7 +251,9 @@ def test_each_script_leaves_what_the_desktop_button_leaves(lite_run, edited, scr
     live.run(desktop, kind)
     lite_book = type("Book", (), {"wb": load_workbook(lite_run["books"][script])})
     assert tables_of(lite_book) == tables_of(desktop)
-    writes = [w for w in lite_run["scripts"][list(edited).index(script)] if w.startswith("value ")]
+    run = lite_run["scripts"][list(edited).index(script)]
+    assert run["shown"].startswith(kind.split("_")[0] + ": ") and "xlsales:" not in run["shown"], run["shown"]
+    writes = [w for w in run["writes"] if w.startswith("value ")]
     n_tables = len(tables_of(desktop))
     assert 1 <= len(writes) <= n_tables and len(set(writes)) == len(writes)
 

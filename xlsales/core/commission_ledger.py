@@ -143,7 +143,7 @@ def with_adjustments(result, adjustments: pd.DataFrame, pno: int):
     payouts = result.payouts.copy()
     payouts["prior_adjustments"] = 0.0
     if adjustments is None or adjustments.empty:
-        return CommissionResult(result.plan, result.measures, payouts, result.lines, result.awards)
+        return CommissionResult(result.plan, result.measures, payouts, result.lines, result.awards, result.inputs)
     at = payouts["pno"] == pno
     sums = adjustments.groupby("rep")["amount"].sum()
     reps = payouts.loc[at, "rep"].astype(str)
@@ -172,4 +172,4 @@ def with_adjustments(result, adjustments: pd.DataFrame, pno: int):
     here = (old["pno"] == pno).to_numpy()
     period_lines = pd.concat([old[here], add], ignore_index=True).sort_values(["rep", "seq"], kind="stable")
     merged = pd.concat([old[~here], period_lines], ignore_index=True)
-    return CommissionResult(result.plan, result.measures, payouts, merged, result.awards)
+    return CommissionResult(result.plan, result.measures, payouts, merged, result.awards, result.inputs)

@@ -49,12 +49,16 @@ class CommissionResult:
     payouts: pd.DataFrame  # one row per rep and period
     lines: pd.DataFrame  # statement lines (LINE_COLUMNS)
     awards: pd.DataFrame  # rep, pno, period, award, kind, measure, base, amount
+    # What the engine was given beside the grids in ``measures`` (achieved, returns, quota per rep,
+    # period and measure): roster, credit_notes and relief frames, so that the computation can be
+    # done again from a workbook alone (``xlsales.workbooks.commission.recompute_workbook``).
+    inputs: dict | None = None
 
     def period(self, pno: int) -> "CommissionResult":
-        """The same result restricted to one period."""
+        """The same result restricted to one period (``inputs`` stay whole)."""
         pick = lambda f: f[f["pno"] == pno].reset_index(drop=True)  # noqa: E731
         return CommissionResult(self.plan, pick(self.measures), pick(self.payouts), pick(self.lines),
-                                pick(self.awards))
+                                pick(self.awards), self.inputs)
 
 
 def cap_cents(x):
@@ -138,7 +142,9 @@ def compute_payouts(plan: Plan, actuals: pd.DataFrame, quotas: pd.DataFrame, ros
     w.teams = _text(roster, "team")
     w.measure_working()
     w.rep_working()
-    return w.result(roster)
+    result = w.result(roster)
+    result.inputs = {"roster": roster, "credit_notes": credit_notes, "relief": relief}
+    return result
 
 
 def _relief(relief, reps, pnos, keys, quota_p, plan) -> np.ndarray:

@@ -28,12 +28,13 @@ from xlsales.errors import InputError
 
 PACKAGE_ROOT = Path(xlsales.__file__).resolve().parent
 # What main.py may import besides the standard library and the bundled xlsales modules.
-PYODIDE_PACKAGES = ("numpy", "pandas", "lxml")
+PYODIDE_PACKAGES = ("numpy", "pandas", "lxml", "pyyaml", "pydantic")
+IMPORT_NAMES = {"pyyaml": "yaml"}   # requirement name -> the name imported
 # Pure-Python wheels that Lite installs from the package index (its requirements.txt does so for any
 # pure-Python package: "Pyodide first checks PyPI for a compatible wheel"); openpyxl brings et_xmlfile.
 PURE_PACKAGES = ("openpyxl", "et_xmlfile")
 LITE_PACKAGES = ("xlwings",)
-AVAILABLE = PYODIDE_PACKAGES + PURE_PACKAGES + LITE_PACKAGES
+AVAILABLE = tuple(IMPORT_NAMES.get(n, n) for n in PYODIDE_PACKAGES + PURE_PACKAGES + LITE_PACKAGES)
 # The Excel functions of the SPEC, as the top-level API names that xlsales_udfs.py calls.
 API = ("split_target", "seasonal_split", "target_from_history", "attainment", "run_rate", "required_pace",
        "deals_needed", "funnel_conversion", "weighted_pipeline", "sales_velocity", "pipeline_coverage",
@@ -240,7 +241,9 @@ def requirements() -> str:
         name = re.split(r"[<>=!~;\[ ]", line, maxsplit=1)[0].lower()
         if ";" not in line:
             ranges[name] = line.strip()
-    return ("# xlwings Lite installs these. numpy, pandas and lxml come from Pyodide (their versions are\n"
-            "# Pyodide's, so they are not pinned); openpyxl is a pure-Python wheel Lite installs from the\n"
-            "# package index (the scripts need it). Keep the xlwings line the Lite editor shows if it differs.\n"
-            f"xlwings=={xlwings.__version__}\nnumpy\npandas\nlxml\n{ranges.get('openpyxl', 'openpyxl')}\n")
+    return ("# xlwings Lite installs these. numpy, pandas, lxml, pyyaml and pydantic come from Pyodide (their\n"
+            "# versions are Pyodide's, so they are not pinned); openpyxl is a pure-Python wheel Lite installs\n"
+            "# from the package index. The scripts need all but numpy and pandas. Keep the xlwings line the\n"
+            "# Lite editor shows if it differs.\n"
+            f"xlwings=={xlwings.__version__}\n" + "".join(f"{n}\n" for n in PYODIDE_PACKAGES)
+            + f"{ranges.get('openpyxl', 'openpyxl')}\n")

@@ -110,7 +110,7 @@ def refresh_copy(kind: str, path) -> None:
         from xlsales.workbooks.targets import refresh_targets_workbook
 
         refresh_targets_workbook(path, who=_who())
-    elif kind == "commission":
+    elif kind == "commission":   # refresh.ENTRY_POINTS["commission_tables"], imported by name for the bundle
         from xlsales.workbooks.commission import recompute_workbook
 
         recompute_workbook(path)

@@ -18,6 +18,9 @@ ENTRY_POINTS = {
     "targets": ("xlsales.workbooks.targets", "refresh_targets_workbook"),
     "funnel": ("xlsales.workbooks.funnel", "refresh_funnel_workbook"),
     "commission": ("xlsales.workbooks.commission", "refresh_workbook"),
+    # the commission workbook recomputed from its own tables, without its input files (what xlwings
+    # Lite's calculate_commissions runs; on the desktop: live.run(book, "commission_tables"))
+    "commission_tables": ("xlsales.workbooks.commission", "recompute_workbook"),
     "memos": ("xlsales.memos", "write_memos_from_workbook"),
 }
 

@@ -213,10 +213,42 @@ CURVE_VIEW = (  # the curve of the rep named in CurveRep, for the chart
     _f("whatif_payout", "What-if plan", "假设方案",
        "SUMIFS({PlanCurve.whatif_payout},{PlanCurve.rep},CurveRep,{PlanCurve.attainment},{attainment})"),
 )
+AWARD_RULES = (  # the plan's awards as rules (the Awards table holds what they paid): editable
+    _in("kind", "Award type (star / best_team / spif)", "奖项类型（star / best_team / spif）"),
+    _in("name", "Award", "奖项"), _in("amount", "Amount", "金额", MONEY),
+    _in("measure", "Measure", "指标"), _in("tie", "Ties (share / each)", "并列（share / each）"),
+    _in("min_attainment", "Minimum attainment", "最低达成率", PCT),
+    _in("reps", "Reps (spif; separated by ;)", "适用代表（专项奖；以 ; 分隔）"),
+    _in("periods", "Periods (spif; separated by ;)", "适用期间（专项奖；以 ; 分隔）"),
+)
+# What the payout engine was given, per rep, period and measure of the plan year through the period,
+# so that a recompute needs nothing but the workbook (xlwings Lite has no input files).
+ENGINE_INPUTS = (
+    Field("rep", "Rep", "销售代表"), Field("period", "Period", "期间"), Field("measure", "Measure", "指标"),
+    Field("achieved", "Achieved", "完成", number_format=MONEY),
+    Field("returns", "Returns", "退货", number_format=MONEY),
+    Field("quota", "Quota (full period)", "定额（整期）", number_format=MONEY),
+)
+ENGINE_REPS = (
+    Field("rep", "Rep", "销售代表"), Field("region", "Region", "区域"), Field("team", "Team", "团队"),
+    Field("hire_date", "Hire date", "入职日期", number_format="yyyy-mm-dd"),
+    Field("leave_date", "Leave date", "离职日期", number_format="yyyy-mm-dd"),
+)
+ENGINE_RELIEF = (
+    Field("rep", "Rep", "销售代表"), Field("period", "Period", "期间"), Field("measure", "Measure", "指标"),
+    Field("amount", "Relief", "减免", number_format=MONEY), Field("reason", "Reason", "原因"),
+)
+ENGINE_CREDITS = (
+    Field("rep", "Rep", "销售代表"), Field("period", "Period", "期间"),
+    Field("orig_period", "Period of the reversed order", "被冲销订单期间"), Field("measure", "Measure", "指标"),
+    Field("amount", "Credit note", "冲销金额", number_format=MONEY), Field("order_id", "Reversed order", "被冲销订单"),
+    Field("orig_date", "Date of the reversed order", "被冲销订单日期", number_format="yyyy-mm-dd"),
+)
 SHEETS = {  # key: (en, zh)
     "plan": ("Plan", "方案"), "actuals": ("Actuals and quotas", "业绩与定额"), "working": ("Tier working", "阶梯计算"),
     "payouts": ("Payouts", "提成汇总"), "awards": ("Awards", "奖励"), "lines": ("Statement lines", "提成明细行"),
     "relief": ("Quota relief", "定额减免"), "whatif": ("What-if", "假设分析"),
+    "engine": ("Engine inputs", "计算输入"),
 }
 # RepPayouts sits right of MeasurePayouts, one empty column between them (tables must not overlap)
 REP_PAYOUTS_COLUMN = __import__("openpyxl").utils.get_column_letter(len(MEASURE_PAYOUTS) + 2)
@@ -234,7 +266,13 @@ TABLES = {  # name: (sheet key, fields, top-left, row key)
     "WhatIfLines": ("whatif", WHATIF_LINES, "H7", None),
     "PlanCurve": ("whatif", PLAN_CURVE, "N7", None),
     "CurveView": ("whatif", CURVE_VIEW, "S7", None),
+    "AwardRules": ("plan", AWARD_RULES, "I20", None),
+    "EngineInputs": ("engine", ENGINE_INPUTS, "A3", None),
+    "EngineReps": ("engine", ENGINE_REPS, "H3", None),
+    "EngineRelief": ("engine", ENGINE_RELIEF, "N3", None),
+    "EngineCredits": ("engine", ENGINE_CREDITS, "T3", None),
 }
+ENGINE_TABLES = ("AwardRules", "EngineInputs", "EngineReps", "EngineRelief", "EngineCredits")
 SETTINGS = (  # defined name, en, zh, number format
     ("PlanName", "Plan", "方案", None), ("PlanPeriod", "Period", "期间", None),
     ("PlanCurrency", "Currency", "币种", None),
@@ -307,6 +345,9 @@ def build_template(lang: str = "en") -> openpyxl.Workbook:
         "relief": ("Quota relief granted this plan year, with the reasons", "本方案年度的定额减免及原因"),
         "whatif": ("What-if: the same inputs under a second plan, and each rep's plan curve",
                    "假设分析：同样的输入按另一方案计算，及每人的提成曲线"),
+        "engine": ("Engine inputs: what the payouts were computed from, so that Calculate commissions can "
+                   "run from this workbook alone (xlwings Lite)",
+                   "计算输入：提成的计算依据，使“计算提成”仅凭本工作簿即可运行（xlwings Lite）"),
     }
     whatif = sheets["whatif"]
     for i, (name, en, zh) in enumerate((("WhatIfPlan", "What-if plan", "假设方案"),
@@ -319,6 +360,8 @@ def build_template(lang: str = "en") -> openpyxl.Workbook:
     for key, pair in titles.items():
         sheets[key]["A1"] = _label(pair, lang)
         sheets[key]["A1"].font = Font(bold=True, size=13)
+    plan["I19"] = "奖项规则（可修改）" if lang == "zh" else "Award rules (editable)"
+    plan["I19"].font = Font(bold=True)
     pay["A18"] = "各指标提成" if lang == "zh" else "Payout per measure"
     pay[f"{REP_PAYOUTS_COLUMN}18"] = "各代表应发提成" if lang == "zh" else "Payout per rep"
     for cell in (pay["A18"], pay[f"{REP_PAYOUTS_COLUMN}18"]):
@@ -430,6 +473,43 @@ def table_frames(result: CommissionResult, lang: str = "en", trail: pd.DataFrame
     }
 
 
+def engine_frames(result: CommissionResult) -> dict[str, pd.DataFrame]:
+    """The plan's award rules and what the engine was given (every period of ``result``), for the tables
+    that let ``recompute_workbook`` do the computation again from the workbook alone."""
+    plan = result.plan
+    label = lambda pnos: [periods_.label(int(p), plan.period) for p in pnos]  # noqa: E731
+    empty = lambda fields: pd.DataFrame(columns=[f.key for f in fields])  # noqa: E731
+    rules = pd.DataFrame([{
+        "kind": a.kind, "name": a.name, "amount": a.amount, "measure": a.measure, "tie": a.tie,
+        "min_attainment": a.min_attainment, "reps": "; ".join(a.reps) or None,
+        "periods": "; ".join(a.periods) or None} for a in plan.awards]) if plan.awards else empty(AWARD_RULES)
+    m = result.measures
+    inputs = pd.DataFrame({"rep": m["rep"].astype(str).to_numpy(), "period": label(m["pno"]),
+                           "measure": m["measure"].astype(str).to_numpy(), "achieved": m["achieved"].to_numpy(),
+                           "returns": m["returns"].to_numpy(), "quota": m["quota"].to_numpy()})
+    given = result.inputs or {}
+    roster = given.get("roster")
+    reps = empty(ENGINE_REPS) if roster is None else pd.DataFrame({
+        "rep": roster["rep"].astype(str).to_numpy(),
+        **{c: roster[c].to_numpy() if c in roster.columns else None for c in ("region", "team")},
+        **{c: pd.to_datetime(roster[c]) if c in roster.columns else pd.NaT for c in ("hire_date", "leave_date")}})
+    relief = given.get("relief")
+    relief = empty(ENGINE_RELIEF) if relief is None or relief.empty else pd.DataFrame({
+        "rep": relief["rep"].astype(str).to_numpy(), "period": label(relief["pno"]),
+        "measure": relief["measure"].astype(str).to_numpy(), "amount": relief["amount"].to_numpy(dtype=float),
+        "reason": relief["reason"].astype(str).to_numpy()})
+    notes = given.get("credit_notes")
+    credits = empty(ENGINE_CREDITS) if notes is None or notes.empty else pd.DataFrame({
+        "rep": notes["rep"].astype(str).to_numpy(), "period": label(notes["pno"]),
+        "orig_period": label(notes["orig_pno"]), "measure": notes["measure"].astype(str).to_numpy(),
+        "amount": notes["amount"].to_numpy(dtype=float), "order_id": notes["order_id"].astype(str).to_numpy(),
+        "orig_date": pd.to_datetime(notes["orig_date"])})
+    if roster is None:
+        inputs = inputs.iloc[0:0]    # a result made without the engine's inputs: nothing to recompute from
+    return {"AwardRules": rules, "EngineInputs": inputs, "EngineReps": reps, "EngineRelief": relief,
+            "EngineCredits": credits}
+
+
 # ---------------------------------------------------------------------------------------------
 # Statement lines follow the working: each amount is a formula over the row it comes from
 
@@ -526,6 +606,7 @@ def write_commission_workbook(result: CommissionResult, path, lang: str = "en", 
     wb = open_workbook(path if path.exists() else (template or template_path("commission", lang)))
     frames = table_frames(period, lang, relief_trail(result, lang))
     frames.update(whatif_frames(whatif))
+    frames.update(engine_frames(result))
     if "CurveRep" in wb.defined_names:
         write_name(wb, "WhatIfPlan", (whatif or {}).get("name"))
         current = name_cell(wb, "CurveRep").value
@@ -551,6 +632,7 @@ def write_commission_workbook(result: CommissionResult, path, lang: str = "en", 
         for name, value in zip(("LedgerFile", "LedgerSeal"), ledger):
             if name in wb.defined_names and value is not None:
                 write_name(wb, name, str(value))
+    _add_engine_tables(wb, lang)
     ranges = {}
     for name, (_, fields, _, _) in TABLES.items():
         ranges.update(table_ranges(wb, name, fields, len(frames[name])))
@@ -563,6 +645,152 @@ def write_commission_workbook(result: CommissionResult, path, lang: str = "en", 
     _statement_sheets(wb, period, lang, enabled=(not many) if statement_sheets is None else statement_sheets,
                       ranges=ranges, sources=_source_rows(wb, frames))
     return save_atomic(wb, path)
+
+
+def _add_engine_tables(wb, lang: str) -> None:
+    """Give a workbook made from an older template the award rules and the engine's input tables."""
+    have = {name for ws in wb.worksheets for name in ws.tables}
+    missing = [name for name in ENGINE_TABLES if name not in have]
+    if not missing:
+        return
+    titles = {key: next((ws for ws in wb.worksheets if ws.title in pair), None) for key, pair in SHEETS.items()}
+    for name in missing:
+        sheet_key, fields, top_left, _ = TABLES[name]
+        ws = titles.get(sheet_key)
+        if ws is None:
+            ws = titles[sheet_key] = wb.create_sheet(_label(SHEETS[sheet_key], lang))
+            ws.protection.sheet = True
+        create_table(ws, name, fields, top_left, lang, width=14)
+
+
+def recompute_workbook(path) -> Path:
+    """Recompute a commission workbook from its own tables, without its input files: xlwings Lite's
+    Calculate commissions (``xlsales.excel.lite_book``), and the same on the desktop.
+
+    The plan comes from the workbook's plan tables as the user left them (Measures, Tiers, Award rules
+    and the settings: an edited rate, gate or cap counts), read and checked by the same rules as a plan
+    file (``xlsales.io.plan.plan_from_dict``); the achieved amounts, returns, quotas, reps' dates, quota
+    relief and credit notes of every period so far come from the Engine inputs sheet, as the last run
+    with the input files left them. The engine (``compute_payouts``) then pays the period again and the
+    workbook is written as a refresh writes it. A workbook that pays against a ledger of closed periods,
+    or whose plan has versions, needs its files: those are refused with a message."""
+    from xlsales.core.commission_inputs import CREDIT_NOTE_COLUMNS, RELIEF_COLUMNS
+    from xlsales.io.plan import plan_from_dict
+    from xlsales.workbooks.binding import WorkbookError, find_table, read_table
+
+    path = Path(path)
+    wb = open_workbook(path)
+    for name in ENGINE_TABLES:
+        try:
+            find_table(wb, name)
+        except WorkbookError:
+            raise WorkbookError(f"{path.name}: the workbook has no table {name!r} (it was written by an older "
+                                "xlsales): calculate commissions once with the input files (desktop ribbon or "
+                                "`xlsales commission`) so that it keeps what the engine needs") from None
+    value = lambda name: name_cell(wb, name).value if name in wb.defined_names else None  # noqa: E731
+    if value("LedgerSeal"):    # a period was closed: what changed since is paid against the ledger file
+        raise InputError(f"LedgerSeal: {path.name} pays against the ledger of closed periods ({value('LedgerFile')}; "
+                         f"last closed {str(value('LedgerSeal')).split()[0]}), a file: calculate commissions where "
+                         "the file is (desktop ribbon or `xlsales commission`)")
+    lang = "zh" if SHEETS["plan"][1] in wb.sheetnames else "en"
+    label = str(value("PlanPeriod") or "")
+    freq = "quarter" if "Q" in label.upper() else "month"
+    through = periods_.parse(label, freq, "PlanPeriod")
+    inputs = read_table(wb, "EngineInputs", ENGINE_INPUTS)
+    if inputs.empty:
+        raise WorkbookError(f"{path.name}: the Engine inputs sheet is empty; calculate commissions once with the "
+                            "input files so that it keeps what the engine needs")
+    plan = _plan_from_tables(wb, path.name, freq, through, plan_from_dict)
+    if plan.versions or any("@" in str(k) for k in inputs["measure"]):
+        raise InputError(f"{path.name}: the plan has versions; recompute it from the plan file (desktop ribbon or "
+                         "`xlsales commission`)")
+    def pnos(frame, column):
+        """Period numbers of a column of labels ("2026-06", "2026-Q2"); a label Excel turned into a date
+        (it may, when a script writes "2026-06" into a cell) is read as its month."""
+        return np.asarray([periods_.parse(f"{v.year}-{v.month:02d}" if hasattr(v, "month") else str(v), freq,
+                                          f"{path.name}, Engine inputs, column {column}") for v in frame[column]],
+                          dtype=np.int64)
+
+    number = lambda frame, column: pd.to_numeric(frame[column], errors="coerce").fillna(0.0).to_numpy(float)  # noqa: E731
+    actuals = pd.DataFrame({"rep": inputs["rep"].astype(str).to_numpy(), "pno": pnos(inputs, "period"),
+                            "measure": inputs["measure"].astype(str).to_numpy(),
+                            "achieved": number(inputs, "achieved"), "returns": number(inputs, "returns")})
+    quotas = actuals[["rep", "pno", "measure"]].assign(quota=number(inputs, "quota"))
+    reps = read_table(wb, "EngineReps", ENGINE_REPS)
+    roster = pd.DataFrame({"rep": reps["rep"].astype(str).to_numpy(),
+                           "region": reps["region"].to_numpy(), "team": reps["team"].to_numpy(),
+                           "hire_date": pd.to_datetime(reps["hire_date"]), "leave_date": pd.to_datetime(reps["leave_date"])})
+    rows = read_table(wb, "EngineRelief", ENGINE_RELIEF)
+    relief = None
+    if not rows.empty:
+        relief = pd.DataFrame({"rep": rows["rep"].astype(str).to_numpy(), "pno": pnos(rows, "period"),
+                               "measure": rows["measure"].astype(str).to_numpy(), "amount": number(rows, "amount"),
+                               "reason": rows["reason"].fillna("").astype(str).to_numpy(),
+                               "row": np.arange(len(rows)) + 1})[RELIEF_COLUMNS]
+        relief.attrs["source"] = f"{path.name}, Engine inputs (relief)"
+    rows = read_table(wb, "EngineCredits", ENGINE_CREDITS)
+    credits = pd.DataFrame(columns=CREDIT_NOTE_COLUMNS) if rows.empty else pd.DataFrame({
+        "rep": rows["rep"].astype(str).to_numpy(), "pno": pnos(rows, "period"), "orig_pno": pnos(rows, "orig_period"),
+        "measure": rows["measure"].astype(str).to_numpy(), "amount": number(rows, "amount"),
+        "order_id": rows["order_id"].astype(str).to_numpy(), "orig_date": pd.to_datetime(rows["orig_date"])})
+    wb.close()
+    result = compute_payouts(plan, actuals, quotas, roster, through, credits, relief)
+    return write_commission_workbook(result, path, lang)
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value)) or (isinstance(value, str) and not value.strip())
+
+
+def _plan_from_tables(wb, source: str, freq: str, through: int, plan_from_dict) -> Plan:
+    """The plan as the workbook's plan tables and settings now say, in the plan file's terms, checked by
+    the plan file's rules (messages name the measure, tier or award)."""
+    from xlsales.workbooks.binding import read_table
+
+    value = lambda name: name_cell(wb, name).value if name in wb.defined_names else None  # noqa: E731
+    given = lambda v: None if _blank(v) else v  # noqa: E731
+    tiers = read_table(wb, "Tiers", TIERS)
+    measures = {}
+    for row in read_table(wb, "Measures", MEASURES).to_dict("records"):
+        key = str(row["measure"])
+        own = tiers[tiers["measure"].astype(str) == key]
+        own = own.assign(_n=pd.to_numeric(own["tier"], errors="coerce")).sort_values("_n", kind="stable")
+        quota = row.get("quota_source")
+        try:
+            quota = float(quota)
+        except (TypeError, ValueError):
+            quota = str(quota).strip() if not _blank(quota) else "targets"
+        measure = {"name": given(row.get("label")), "weight": given(row.get("weight")) if not _blank(row.get("weight")) else 1.0,
+                   "quota": quota, "basis": str(given(row.get("basis")) or "quota").strip(),
+                   "mode": str(given(row.get("mode")) or "marginal").strip(),
+                   "tiers": [[given(t["bound"]), given(t["rate"])] for t in own.to_dict("records")],
+                   "cap": given(row.get("cap")), "gate": given(row.get("gate"))}
+        if not _blank(row.get("accel_from")):
+            measure["accelerators"] = {"from": row["accel_from"], **(
+                {} if _blank(row.get("accel_ytd")) else {"ytd_attainment": row["accel_ytd"]})}
+        measures[key] = measure
+    split = lambda v: [p.strip() for p in str(v).replace("；", ";").split(";") if p.strip()] if not _blank(v) else []  # noqa: E731
+    awards = [{"type": str(r["kind"]).strip(), "name": given(r.get("name")), "amount": given(r.get("amount")),
+               "measure": given(r.get("measure")), "tie": str(given(r.get("tie")) or "share").strip(),
+               "min_attainment": given(r.get("min_attainment")) or 0.0, "reps": split(r.get("reps")),
+               "periods": split(r.get("periods"))}
+              for r in read_table(wb, "AwardRules", AWARD_RULES).to_dict("records") if not _blank(r.get("kind"))]
+    data = {"name": str(given(value("PlanName")) or "Commission plan"),
+            "year": through // periods_.PER_YEAR[freq], "period": freq,
+            "currency": str(given(value("PlanCurrency")) or ""), "prorate": value("Prorate") in (1, 1.0, True, "1"),
+            "cap": given(value("PlanCap")), "measures": measures, "awards": awards}
+    if not _blank(value("DrawAmount")):
+        data["draw"] = {"amount": value("DrawAmount"), "recoverable": value("DrawRecoverable") in (1, 1.0, True, "1")}
+    plan = plan_from_dict(data, f"{source} (plan tables)")
+    incentive = value("TargetIncentive")
+    if not _blank(incentive):
+        try:
+            incentive = float(incentive)
+        except (TypeError, ValueError):
+            raise InputError(f"{source}, TargetIncentive: expected an amount, got {incentive!r}") from None
+        from dataclasses import replace
+        plan = replace(plan, target_incentive=incentive)
+    return plan
 
 
 def _statement_sheets(wb, period: CommissionResult, lang: str, enabled: bool, ranges=None, sources=None) -> None:
