@@ -336,7 +336,10 @@ def test_macro_on_an_unsaved_workbook_says_so(tmp_path):
 
 
 def test_every_button_has_an_entry_point():
-    assert {"targets", "funnel", "commission", "memos"} == set(refresh.ENTRY_POINTS)
+    # the four ribbon buttons, and the commission recompute from the workbook's own tables (Lite's script)
+    assert {"targets", "funnel", "commission", "memos", "commission_tables"} == set(refresh.ENTRY_POINTS)
+    for kind in refresh.ENTRY_POINTS:
+        assert callable(refresh.entry_point(kind))
 
 
 def test_write_back_lifts_and_restores_sheet_protection(tmp_path):
