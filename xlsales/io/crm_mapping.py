@@ -206,19 +206,16 @@ def load_mapped(path, schema: Schema, mapping: Mapping | None, problems: list | 
         elif column.required and names and not any(normalize_header(n) in present for n in names):
             wanted = " or ".join(repr(n) for n in names)
             found.append(f"{name}: missing column {wanted} ({mapping.name}'s name for {column.label})")
-    if found:
-        report(found, problems)
-        return load_table(path, schema, [])           # an empty frame of the right shape
     for column in (*kind_map.skip, *kind_map.keep):
         if normalize_header(column) not in present:
             found.append(f"{name}: missing column {column!r} (the mapping ({mapping.source}) leaves rows out by it)")
     if found:
         report(found, problems)
-        return load_table(path, schema, [])
+        return load_table(path, schema, [])           # an empty frame of the right shape
     frame = load_table(path, mapped_schema(schema, kind_map, best), found)
-    if not found and schema.kind == "opportunities":
-        frame = _opportunity_words(frame, kind_map)
     if not found:
+        if schema.kind == "opportunities":
+            frame = _opportunity_words(frame, kind_map)
         frame = _filtered(frame, kind_map)
     report(found, problems)
     return frame
